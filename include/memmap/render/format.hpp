@@ -1,0 +1,44 @@
+// Small text-formatting helpers shared by every renderer.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+namespace memmap::render {
+
+// Human size with binary units: 4096 -> "4K", 0x100000 -> "1M", 3.5 GiB -> "3.5G".
+// `size_is_full_span` renders the 2^64 span (end-start+1 wrapped to 0) as "16E".
+std::string human_size(std::uint64_t bytes, bool size_is_full_span = false);
+
+// Lowercase hex, zero-padded to at least `width` digits, no prefix.
+std::string hex(std::uint64_t v, int width = 0);
+
+// "0x..." lowercase, as used in JSON.
+std::string hex0x(std::uint64_t v);
+
+// Digits needed to print `v` in hex (at least 1).
+int hex_digits(std::uint64_t v);
+
+// Case-insensitive substring match.
+bool contains_ci(std::string_view haystack, std::string_view needle);
+
+// ANSI colours, applied only when enabled (a terminal, no NO_COLOR, or --color=always).
+enum class Color { none, red, green, yellow, blue, magenta, cyan, dim, bold };
+
+class Style {
+public:
+  Style() = default;
+  explicit Style(bool color) : m_color(color) {}
+  bool color() const { return m_color; }
+  std::string paint(std::string_view text, Color c) const;
+
+private:
+  bool m_color = false;
+};
+
+// Decide whether to colour: mode "always", "never" or "auto" (a tty on fd, NO_COLOR unset,
+// TERM not "dumb").
+bool want_color(std::string_view mode, int fd);
+
+} // namespace memmap::render

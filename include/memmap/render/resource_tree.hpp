@@ -1,0 +1,46 @@
+// Renderers for a resource tree (iomem, ioports): indented text, flat paths, JSON.
+#pragma once
+
+#include <functional>
+#include <optional>
+#include <ostream>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include <memmap/model/address_space.hpp>
+#include <memmap/render/format.hpp>
+
+namespace memmap::render {
+
+struct TreeOptions {
+  int max_depth = 0;        // 0: no limit; 1: top level only
+  bool flat = false;        // one line per region with its full path
+  std::string filter;       // keep regions whose name (or an ancestor's) matches
+};
+
+// What sysfs/pci.ids know about a PCI device named in the tree.
+struct DeviceLabel {
+  std::string name;    // "NVIDIA Corporation GP107GL [Quadro P1000]"
+  std::string driver;  // "nvidia", empty when unbound
+};
+using DeviceLookup = std::function<std::optional<DeviceLabel>(const std::string& bdf)>;
+
+// Indented text, one region a line, as the kernel nests it, followed by the warnings.
+void render_tree_text(const model::AddressSpace& space, const TreeOptions& opts,
+                      const DeviceLookup& lookup, const Style& style, std::ostream& out);
+
+// The JSON contract: {"space":..., "regions":[...], "warnings":[...]}.
+nlohmann::ordered_json tree_to_json(const model::AddressSpace& space, const TreeOptions& opts,
+                                    const DeviceLookup& lookup);
+
+// JSON for one diagnostic: {"id","severity","file","line","message"}.
+nlohmann::ordered_json diagnostic_to_json(const model::Diagnostic& d);
+
+// "iomem" or "ioports" for a resource space.
+const char* space_json_name(model::SpaceKind kind);
+
+// The colour used for a region of this kind.
+Color kind_color(model::RegionKind kind);
+
+} // namespace memmap::render

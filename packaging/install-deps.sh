@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# Install every build and test dependency of memmap from Debian's packages.
+# Idempotent; run as root. Options:
+#   --vm       also what the q35 test machine needs (tests/vm/)
+#   --browser  also Chromium for the HTML map tests (or MEMMAP_BROWSER_TESTS=1)
+set -euo pipefail
+
+pkgs=(
+  g++ cmake make pkg-config
+  libpci-dev pciutils          # PCI access (sysfs and dump methods), pci.ids; lspci as reference
+  libcli11-dev libfmt-dev nlohmann-json3-dev catch2
+  libtracefs-dev libtraceevent-dev
+  util-linux                   # setpriv/su for unprivileged tests
+)
+for arg in "$@"; do
+  case "$arg" in
+    --vm) pkgs+=(qemu-system-x86 busybox-static cpio xz-utils zstd kmod) ;;
+    --browser) pkgs+=(chromium) ;;
+    -h|--help) sed -n '2,6p' "$0"; exit 0 ;;
+    *) echo "install-deps.sh: unknown option '$arg'" >&2; exit 2 ;;
+  esac
+done
+if [ "${MEMMAP_BROWSER_TESTS:-0}" = 1 ]; then pkgs+=(chromium); fi
+
+if [ "$(id -u)" -ne 0 ]; then
+  echo "install-deps.sh: run as root (apt-get install needs it)" >&2
+  exit 3
+fi
+
+missing=()
+for p in "${pkgs[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+if [ ${#missing[@]} -eq 0 ]; then
+  echo "install-deps.sh: all ${#pkgs[@]} packages already installed"
+  exit 0
+fi
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -q
+apt-get install -y -q --no-install-recommends "${missing[@]}"

@@ -1,0 +1,30 @@
+// The command table: each command module adds its CLI11 subcommand(s) and the action that
+// runs when that subcommand was given. Private to the CLI.
+#pragma once
+
+#include <functional>
+#include <vector>
+
+#include <CLI/CLI.hpp>
+
+#include "context.hpp"
+
+namespace memmap::cli {
+
+using Action = std::function<int(Context&)>;
+
+struct Command {
+  CLI::App* app = nullptr;  // the subcommand
+  Action action;            // runs if app->parsed()
+};
+
+using CommandList = std::vector<Command>;
+
+// One registration function per command module (cmd_*.cpp). Each adds subcommands to
+// `app` and their actions to `cmds`. Listed in app.cpp in the order --help shows them.
+void add_resource_commands(CLI::App& app, CommandList& cmds);  // iomem, ioports
+
+// The no-subcommand summary.
+int run_summary(Context& ctx);
+
+} // namespace memmap::cli

@@ -1,0 +1,95 @@
+#include "context.hpp"
+
+#include <memmap/source/resource_tree.hpp>
+
+#include <ostream>
+#include <unistd.h>
+
+namespace memmap::cli {
+
+Context::Context(GlobalOptions opts, std::ostream& out, std::ostream& err)
+  : m_opts(std::move(opts)),
+    m_root(m_opts.root.empty() ? "/" : m_opts.root),
+    m_out(out),
+    m_err(err),
+    m_style(render::want_color(m_opts.color, STDOUT_FILENO)),
+    m_err_style(render::want_color(m_opts.color, STDERR_FILENO))
+{
+}
+
+void
+Context::notice(const std::string& msg)
+{
+  if (m_noticed.insert(msg).second) {
+    m_err << "memmap: " << msg << '\n';
+  }
+}
+
+const model::AddressSpace&
+Context::load_tree(std::optional<model::AddressSpace>& slot, model::SpaceKind kind)
+{
+  if (!slot) {
+    source::ResourceSource src;
+    src.kind = kind;
+    src.explicit_file =
+      kind == model::SpaceKind::io_port ? m_opts.ioports_file : m_opts.iomem_file;
+    slot = source::load_resource_tree(m_root, src);
+    if (slot->addresses_hidden) {
+      notice(slot->source
+             + ": every address reads 00000000-00000000: the kernel hides addresses from "
+               "readers without CAP_SYS_ADMIN. Names and nesting below are real; run as "
+               "root (sudo memmap ...) to see the addresses.");
+    }
+  }
+  return *slot;
+}
+
+const model::AddressSpace&
+Context::iomem()
+{
+  return load_tree(m_iomem, model::SpaceKind::cpu_physical);
+}
+
+const model::AddressSpace&
+Context::ioports()
+{
+  return load_tree(m_ioports, model::SpaceKind::io_port);
+}
+
+const source::PciNames&
+Context::pci_names()
+{
+  if (!m_names) {
+    m_names = std::make_unique<source::PciNames>();
+  }
+  return *m_names;
+}
+
+const std::map<std::string, source::DeviceBrief>&
+Context::device_briefs()
+{
+  if (!m_briefs) {
+    // A single --iomem/--ioports file describes another machine: do not label it with this
+    // machine's devices.
+    const bool foreign_file = m_root.is_live()
+                              && (!m_opts.iomem_file.empty() || !m_opts.ioports_file.empty());
+    m_briefs = foreign_file ? std::map<std::string, source::DeviceBrief>{}
+                            : source::read_device_briefs(m_root, pci_names());
+  }
+  return *m_briefs;
+}
+
+render::DeviceLookup
+Context::device_lookup()
+{
+  const auto* briefs = &device_briefs();
+  return [briefs](const std::string& bdf) -> std::optional<render::DeviceLabel> {
+    auto it = briefs->find(bdf);
+    if (it == briefs->end()) {
+      return std::nullopt;
+    }
+    return render::DeviceLabel{it->second.name, it->second.driver};
+  };
+}
+
+} // namespace memmap::cli

@@ -1,0 +1,76 @@
+// What every command gets: the global options, the sources, output streams and lazily
+// loaded parts of the model. Private to the CLI (not installed).
+#pragma once
+
+#include <iosfwd>
+#include <map>
+#include <memory>
+#include <optional>
+#include <set>
+#include <string>
+
+#include <memmap/model/address_space.hpp>
+#include <memmap/render/format.hpp>
+#include <memmap/render/resource_tree.hpp>
+#include <memmap/source/pci_names.hpp>
+#include <memmap/source/sysroot.hpp>
+
+namespace memmap::cli {
+
+struct GlobalOptions {
+  std::string root;          // --root DIR (empty: live)
+  std::string iomem_file;    // --iomem FILE
+  std::string ioports_file;  // --ioports FILE
+  std::string lspci_file;    // --lspci FILE
+  bool json = false;         // --json
+  std::string color = "auto";
+};
+
+// A source that could not be read: kept so the summary can say what is missing and why.
+struct Unavailable {
+  std::string what;    // "/proc/ioports"
+  std::string reason;  // "Permission denied"
+};
+
+class Context {
+public:
+  Context(GlobalOptions opts, std::ostream& out, std::ostream& err);
+
+  const GlobalOptions& options() const { return m_opts; }
+  const source::SysRoot& root() const { return m_root; }
+  std::ostream& out() { return m_out; }
+  std::ostream& err() { return m_err; }
+  const render::Style& style() const { return m_style; }
+  const render::Style& err_style() const { return m_err_style; }
+
+  // A one-time note on stderr ("memmap: MSG"); the same text is printed once per run.
+  void notice(const std::string& msg);
+
+  // The resource trees. Throw SourceError / InputError as the parser does; a hidden-address
+  // view (non-root) prints its notice once and is returned as is.
+  const model::AddressSpace& iomem();
+  const model::AddressSpace& ioports();
+
+  // Names and drivers of PCI devices from sysfs (empty when sysfs is absent).
+  const std::map<std::string, source::DeviceBrief>& device_briefs();
+  const source::PciNames& pci_names();
+  render::DeviceLookup device_lookup();
+
+private:
+  const model::AddressSpace& load_tree(std::optional<model::AddressSpace>& slot,
+                                       model::SpaceKind kind);
+
+  GlobalOptions m_opts;
+  source::SysRoot m_root;
+  std::ostream& m_out;
+  std::ostream& m_err;
+  render::Style m_style;
+  render::Style m_err_style;
+  std::set<std::string> m_noticed;
+  std::optional<model::AddressSpace> m_iomem;
+  std::optional<model::AddressSpace> m_ioports;
+  std::unique_ptr<source::PciNames> m_names;
+  std::optional<std::map<std::string, source::DeviceBrief>> m_briefs;
+};
+
+} // namespace memmap::cli

@@ -1,0 +1,243 @@
+#include <memmap/render/resource_tree.hpp>
+
+#include <fmt/format.h>
+
+namespace memmap::render {
+
+using model::AddressSpace;
+using model::Region;
+using model::RegionKind;
+
+const char*
+space_json_name(model::SpaceKind kind)
+{
+  return kind == model::SpaceKind::io_port ? "ioports" : "iomem";
+}
+
+Color
+kind_color(RegionKind kind)
+{
+  switch (kind) {
+  case RegionKind::system_ram:
+    return Color::green;
+  case RegionKind::reserved:
+  case RegionKind::acpi_tables:
+  case RegionKind::acpi_nvs:
+  case RegionKind::rom:
+  case RegionKind::unusable:
+    return Color::yellow;
+  case RegionKind::persistent_memory:
+  case RegionKind::soft_reserved:
+  case RegionKind::cxl:
+    return Color::magenta;
+  case RegionKind::kernel_image:
+  case RegionKind::crash_kernel:
+    return Color::magenta;
+  case RegionKind::pci_host_bridge:
+  case RegionKind::pci_bridge_window:
+  case RegionKind::pci_ecam:
+    return Color::blue;
+  case RegionKind::pci_device:
+    return Color::cyan;
+  case RegionKind::driver:
+    return Color::dim;
+  default:
+    return Color::none;
+  }
+}
+
+namespace {
+
+// Which regions a filter keeps: a region matches by name, kind or device label; it is kept
+// if it matches, an ancestor matches (its whole subtree), or a descendant matches.
+bool
+region_matches(const Region& r, const TreeOptions& opts, const DeviceLookup& lookup)
+{
+  if (contains_ci(r.name, opts.filter) || contains_ci(model::to_string(r.kind), opts.filter)) {
+    return true;
+  }
+  if (r.kind == RegionKind::pci_device && lookup) {
+    if (auto label = lookup(r.owner.bdf)) {
+      return contains_ci(label->name, opts.filter) || contains_ci(label->driver, opts.filter);
+    }
+  }
+  return false;
+}
+
+bool
+subtree_matches(const Region& r, const TreeOptions& opts, const DeviceLookup& lookup)
+{
+  if (region_matches(r, opts, lookup)) {
+    return true;
+  }
+  for (const auto& c : r.children) {
+    if (subtree_matches(c, opts, lookup)) {
+      return true;
+    }
+  }
+  return false;
+}
+
+// Calls fn(region, depth, path) for every region the options keep, in file order.
+template <typename Fn>
+void
+visit_kept(const std::vector<Region>& rs, const TreeOptions& opts, const DeviceLookup& lookup,
+           int depth, bool ancestor_matched, std::vector<const Region*>& path, Fn& fn)
+{
+  for (const auto& r : rs) {
+    if (opts.max_depth > 0 && depth >= opts.max_depth) {
+      return;
+    }
+    bool self_in = true;
+    bool matched = ancestor_matched;
+    if (!opts.filter.empty() && !ancestor_matched) {
+      matched = region_matches(r, opts, lookup);
+      self_in = matched || subtree_matches(r, opts, lookup);
+    }
+    if (!self_in) {
+      continue;
+    }
+    fn(r, depth, path);
+    path.push_back(&r);
+    visit_kept(r.children, opts, lookup, depth + 1, matched, path, fn);
+    path.pop_back();
+  }
+}
+
+int
+address_width(const AddressSpace& space)
+{
+  int w = space.kind == model::SpaceKind::io_port ? 4 : 8;
+  space.walk([&](const Region& r, const auto&) { w = std::max(w, hex_digits(r.end)); });
+  return w;
+}
+
+std::string
+label_text(const Region& r, const DeviceLookup& lookup)
+{
+  if (r.kind != RegionKind::pci_device || !lookup) {
+    return {};
+  }
+  auto label = lookup(r.owner.bdf);
+  if (!label) {
+    return {};
+  }
+  std::string s;
+  if (!label->name.empty()) {
+    s += label->name;
+  }
+  if (!label->driver.empty()) {
+    s += fmt::format("{}[{}]", s.empty() ? "" : " ", label->driver);
+  }
+  return s;
+}
+
+} // namespace
+
+void
+render_tree_text(const AddressSpace& space, const TreeOptions& opts, const DeviceLookup& lookup,
+                 const Style& style, std::ostream& out)
+{
+  const int w = address_width(space);
+  std::vector<const Region*> path;
+  auto line = [&](const Region& r, int depth, const std::vector<const Region*>& parents) {
+    std::string range;
+    std::string size;
+    if (space.addresses_hidden) {
+      range = fmt::format("{:<{}}", "(hidden)", 2 * w + 1);
+      size = "?";
+    } else {
+      range = fmt::format("{}-{}", hex(r.start, w), hex(r.end, w));
+      size = human_size(r.size(), r.start == 0 && r.end == ~std::uint64_t{0});
+    }
+    std::string name;
+    if (opts.flat) {
+      for (const auto* p : parents) {
+        name += p->name + " > ";
+      }
+      name += r.name;
+    } else {
+      name = std::string(static_cast<std::size_t>(depth) * 2, ' ') + r.name;
+    }
+    std::string text = fmt::format("{} {:>6}  {}", range, size, style.paint(name, kind_color(r.kind)));
+    const auto label = label_text(r, lookup);
+    if (!label.empty()) {
+      text += "  " + style.paint(label, Color::dim);
+    }
+    out << text << '\n';
+  };
+  visit_kept(space.regions, opts, lookup, 0, false, path, line);
+
+  if (!space.warnings.empty()) {
+    out << '\n';
+    for (const auto& wdiag : space.warnings) {
+      out << style.paint("warning", Color::yellow) << ": " << wdiag.located() << " ["
+          << wdiag.id << "]\n";
+    }
+  }
+}
+
+nlohmann::ordered_json
+diagnostic_to_json(const model::Diagnostic& d)
+{
+  nlohmann::ordered_json j;
+  j["id"] = d.id;
+  j["severity"] = model::to_string(d.severity);
+  j["file"] = d.file;
+  j["line"] = d.line;
+  j["message"] = d.message;
+  return j;
+}
+
+nlohmann::ordered_json
+tree_to_json(const AddressSpace& space, const TreeOptions& opts, const DeviceLookup& lookup)
+{
+  using json = nlohmann::ordered_json;
+  json root;
+  root["space"] = space_json_name(space.kind);
+  root["schema_version"] = 1;
+  root["source"] = space.source;
+  root["addresses_hidden"] = space.addresses_hidden;
+
+  // Build nested arrays following the kept regions; a stack of arrays by depth.
+  json regions = json::array();
+  std::vector<json*> stack{&regions};
+  std::vector<const Region*> path;
+  auto add = [&](const Region& r, int depth, const std::vector<const Region*>&) {
+    stack.resize(static_cast<std::size_t>(depth) + 1);
+    json node;
+    node["start"] = hex0x(r.start);
+    node["end"] = hex0x(r.end);
+    node["size"] = r.size();
+    node["name"] = r.name;
+    node["kind"] = model::to_string(r.kind);
+    node["line"] = r.line;
+    if (r.kind == RegionKind::pci_device) {
+      json dev;
+      dev["bdf"] = r.owner.bdf;
+      if (lookup) {
+        if (auto label = lookup(r.owner.bdf)) {
+          dev["name"] = label->name;
+          dev["driver"] = label->driver.empty() ? json(nullptr) : json(label->driver);
+        }
+      }
+      node["device"] = dev;
+    } else if (r.kind == RegionKind::driver && !r.owner.bdf.empty()) {
+      node["device"] = json{{"bdf", r.owner.bdf}};
+    }
+    node["children"] = json::array();
+    json& arr = *stack.back();
+    arr.push_back(std::move(node));
+    stack.push_back(&arr.back()["children"]);
+  };
+  visit_kept(space.regions, opts, lookup, 0, false, path, add);
+  root["regions"] = std::move(regions);
+  json warnings = json::array();
+  for (const auto& d : space.warnings) {
+    warnings.push_back(diagnostic_to_json(d));
+  }
+  root["warnings"] = std::move(warnings);
+  return root;
+}
+
+} // namespace memmap::render

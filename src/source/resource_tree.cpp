@@ -1,0 +1,308 @@
+#include <memmap/source/resource_tree.hpp>
+
+#include <memmap/error.hpp>
+
+#include <fmt/format.h>
+
+namespace memmap::source {
+
+using model::AddressSpace;
+using model::Diagnostic;
+using model::Region;
+using model::Severity;
+
+namespace {
+
+[[noreturn]] void
+fail(const std::string& file, std::size_t line, const std::string& why)
+{
+  throw InputError(fmt::format("{}:{}: {}", file, line, why));
+}
+
+int
+hex_value(char c)
+{
+  if (c >= '0' && c <= '9') {
+    return c - '0';
+  }
+  if (c >= 'a' && c <= 'f') {
+    return c - 'a' + 10;
+  }
+  if (c >= 'A' && c <= 'F') {
+    return c - 'A' + 10;
+  }
+  return -1;
+}
+
+std::uint64_t
+parse_hex(std::string_view s, const char* what, const std::string& file, std::size_t line)
+{
+  if (s.empty()) {
+    fail(file, line, fmt::format("missing {} address before ' : '", what));
+  }
+  std::size_t i = 0;
+  if (s.size() > 2 && s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) {
+    i = 2;
+  }
+  // Leading zeros are padding; count significant digits for the 64-bit check.
+  while (i + 1 < s.size() && s[i] == '0') {
+    ++i;
+  }
+  if (s.size() - i > 16) {
+    fail(file, line, fmt::format("{} address '{}' does not fit in 64 bits", what, s));
+  }
+  std::uint64_t v = 0;
+  for (; i < s.size(); ++i) {
+    const int d = hex_value(s[i]);
+    if (d < 0) {
+      fail(file, line, fmt::format("bad hex digit '{}' in {} address '{}'", s[i], what, s));
+    }
+    v = (v << 4) | static_cast<std::uint64_t>(d);
+  }
+  return v;
+}
+
+std::string
+printable(std::string_view s, std::size_t max = 60)
+{
+  std::string out;
+  for (char c : s.substr(0, max)) {
+    out += (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) ? '?' : c;
+  }
+  if (s.size() > max) {
+    out += "...";
+  }
+  return out;
+}
+
+struct Open {
+  Region* region;
+  int depth;  // printed depth (indent / 2)
+};
+
+} // namespace
+
+AddressSpace
+parse_resource_tree(std::string_view text, const std::string& file, model::SpaceKind kind)
+{
+  AddressSpace space;
+  space.kind = kind;
+  space.source = file;
+
+  if (text.find('\0') != std::string_view::npos) {
+    // Count the line of the first NUL for the message.
+    const auto pos = text.find('\0');
+    std::size_t line = 1;
+    for (std::size_t i = 0; i < pos; ++i) {
+      line += text[i] == '\n';
+    }
+    fail(file, line, "NUL byte in text: not a resource listing");
+  }
+
+  // Open regions from the top level down to the last line's region, kept as index paths
+  // (pointers into growing vectors would dangle).
+  std::vector<std::vector<std::size_t>> open_paths;  // index path of each open region
+  std::vector<int> open_depths;                       // printed depth of each open region
+  auto resolve = [&](const std::vector<std::size_t>& path) -> Region& {
+    Region* r = &space.regions[path[0]];
+    for (std::size_t k = 1; k < path.size(); ++k) {
+      r = &r->children[path[k]];
+    }
+    return *r;
+  };
+
+  bool crlf_reported = false;
+  bool all_zero = true;
+  std::size_t line_no = 0;
+  std::size_t pos = 0;
+  while (pos < text.size()) {
+    const auto nl = text.find('\n', pos);
+    std::string_view raw = text.substr(pos, nl == std::string_view::npos ? text.npos : nl - pos);
+    pos = nl == std::string_view::npos ? text.size() : nl + 1;
+    ++line_no;
+
+    if (raw.size() > k_max_resource_line) {
+      fail(file, line_no,
+           fmt::format("line is {} bytes long (limit {}): not a resource listing", raw.size(),
+                       k_max_resource_line));
+    }
+    if (!raw.empty() && raw.back() == '\r') {
+      raw.remove_suffix(1);
+      if (!crlf_reported) {
+        crlf_reported = true;
+        space.warnings.push_back({Severity::warning, "input-crlf", file,
+                                  static_cast<int>(line_no),
+                                  "CRLF line endings (the kernel writes LF); carriage returns "
+                                  "ignored"});
+      }
+    }
+    if (raw.find_first_not_of(' ') == std::string_view::npos) {
+      continue;  // blank line (hand-edited files)
+    }
+
+    std::size_t indent = 0;
+    while (indent < raw.size() && raw[indent] == ' ') {
+      ++indent;
+    }
+    if (raw[indent] == '\t') {
+      fail(file, line_no, "tab in indentation (the kernel indents with two spaces per level)");
+    }
+    if (indent % 2 != 0) {
+      fail(file, line_no,
+           fmt::format("odd indentation of {} spaces (the kernel indents two per level)",
+                       indent));
+    }
+    const int depth = static_cast<int>(indent / 2);
+    if (depth > k_max_iores_level) {
+      fail(file, line_no,
+           fmt::format("indented {} levels; the kernel never indents past {}", depth,
+                       k_max_iores_level));
+    }
+
+    std::string_view body = raw.substr(indent);
+    auto sep = body.find(" : ");
+    std::string_view name;
+    if (sep == std::string_view::npos) {
+      if (body.size() >= 2 && body.substr(body.size() - 2) == " :") {
+        sep = body.size() - 2;  // empty name with its trailing space stripped
+      } else {
+        fail(file, line_no,
+             fmt::format("expected 'START-END : NAME', missing ' : ' in '{}'", printable(body)));
+      }
+    } else {
+      name = body.substr(sep + 3);
+    }
+    const std::string_view range = body.substr(0, sep);
+    const auto dash = range.find('-');
+    if (dash == std::string_view::npos) {
+      fail(file, line_no,
+           fmt::format("expected 'START-END' before ' : ', got '{}'", printable(range)));
+    }
+    const auto start = parse_hex(range.substr(0, dash), "start", file, line_no);
+    const auto end = parse_hex(range.substr(dash + 1), "end", file, line_no);
+    if (start > end) {
+      fail(file, line_no,
+           fmt::format("start {:#x} is above end {:#x} (the end is inclusive)", start, end));
+    }
+    if (start != 0 || end != 0) {
+      all_zero = false;
+    }
+
+    Region region;
+    region.start = start;
+    region.end = end;
+    region.name = std::string(name);
+    region.line = static_cast<int>(line_no);
+
+    // Close regions at or below this printed depth.
+    while (!open_depths.empty() && open_depths.back() >= depth && depth < k_max_iores_level) {
+      open_depths.pop_back();
+      open_paths.pop_back();
+    }
+    if (depth >= k_max_iores_level) {
+      // Saturated indentation: the parent is the deepest open region printed at the
+      // saturated depth that contains this line; failing that, the open depth-4 region.
+      while (!open_depths.empty() && open_depths.back() >= k_max_iores_level
+             && !resolve(open_paths.back()).contains(region)) {
+        open_depths.pop_back();
+        open_paths.pop_back();
+      }
+    }
+    if (depth > 0 && open_depths.empty()) {
+      fail(file, line_no,
+           fmt::format("indented to depth {} with no parent line above it", depth));
+    }
+    if (depth > 0 && open_depths.back() < depth - 1) {
+      fail(file, line_no,
+           fmt::format("indentation jumps from depth {} to depth {} (one level at a time)",
+                       open_depths.back(), depth));
+    }
+
+    std::vector<std::size_t> path;
+    if (depth == 0) {
+      space.regions.push_back(std::move(region));
+      path = {space.regions.size() - 1};
+    } else {
+      Region& parent = resolve(open_paths.back());
+      parent.children.push_back(std::move(region));
+      path = open_paths.back();
+      path.push_back(parent.children.size() - 1);
+    }
+    open_paths.push_back(std::move(path));
+    open_depths.push_back(depth);
+    ++space.line_count;
+  }
+
+  if (space.line_count == 0) {
+    throw InputError(fmt::format("{}:{}: no resource lines (empty file)", file,
+                                 line_no == 0 ? 1 : line_no));
+  }
+  space.addresses_hidden = all_zero;
+  model::classify_all(space);
+
+  if (!space.addresses_hidden) {
+    // Structural checks on what the kernel itself never prints.
+    auto check = [&](auto& self, const std::vector<Region>& siblings,
+                     const Region* parent) -> void {
+      for (std::size_t i = 0; i < siblings.size(); ++i) {
+        const Region& r = siblings[i];
+        if (parent && !parent->contains(r)) {
+          space.warnings.push_back(
+            {Severity::warning, "iomem-outside-parent", file, r.line,
+             fmt::format("'{}' {:#x}-{:#x} lies outside its parent '{}' {:#x}-{:#x} (line {})",
+                         r.name, r.start, r.end, parent->name, parent->start, parent->end,
+                         parent->line)});
+        }
+        if (i > 0) {
+          const Region& prev = siblings[i - 1];
+          if (prev.start == r.start && prev.end == r.end && prev.name == r.name) {
+            space.warnings.push_back(
+              {Severity::warning, "iomem-duplicate", file, r.line,
+               fmt::format("duplicate of line {}: {:#x}-{:#x} '{}'", prev.line, r.start, r.end,
+                           r.name)});
+          } else if (r.start < prev.start) {
+            space.warnings.push_back(
+              {Severity::warning, "iomem-order", file, r.line,
+               fmt::format("'{}' at {:#x} comes after '{}' at {:#x} (line {}); the kernel "
+                           "sorts siblings by address",
+                           r.name, r.start, prev.name, prev.start, prev.line)});
+          }
+        }
+        for (std::size_t j = 0; j < i; ++j) {
+          const Region& o = siblings[j];
+          if (o.overlaps(r) && !(o.start == r.start && o.end == r.end && o.name == r.name)) {
+            space.warnings.push_back(
+              {Severity::warning, "iomem-overlap", file, r.line,
+               fmt::format("'{}' {:#x}-{:#x} overlaps sibling '{}' {:#x}-{:#x} (line {})",
+                           r.name, r.start, r.end, o.name, o.start, o.end, o.line)});
+          }
+        }
+        self(self, r.children, &r);
+      }
+    };
+    check(check, space.regions, nullptr);
+  }
+  return space;
+}
+
+AddressSpace
+load_resource_tree(const SysRoot& root, const ResourceSource& src)
+{
+  const bool io = src.kind == model::SpaceKind::io_port;
+  ReadResult r;
+  std::string display;
+  if (!src.explicit_file.empty()) {
+    display = src.explicit_file;
+    r = read_file(src.explicit_file, display);
+  } else {
+    const char* rel = io ? "proc/ioports" : "proc/iomem";
+    display = root.display(rel);
+    r = root.read(rel);
+  }
+  if (!r) {
+    throw SourceError(r.message);
+  }
+  return parse_resource_tree(r.data, display, src.kind);
+}
+
+} // namespace memmap::source
