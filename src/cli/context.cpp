@@ -36,9 +36,9 @@ Context::load_tree(std::optional<model::AddressSpace>& slot, model::SpaceKind ki
     slot = source::load_resource_tree(m_root, src);
     if (slot->addresses_hidden) {
       notice(slot->source
-             + ": every address reads 00000000-00000000: the kernel hides addresses from "
-               "readers without CAP_SYS_ADMIN. Names and nesting below are real; run as "
-               "root (sudo memmap ...) to see the addresses.");
+             + ": every address reads as zero: the kernel hides addresses from readers "
+               "without CAP_SYS_ADMIN. Names and nesting are real; run as root (sudo memmap "
+               "...) to see the addresses.");
     }
   }
   return *slot;

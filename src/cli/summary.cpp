@@ -17,20 +17,48 @@ using model::RegionKind;
 struct Section {
   std::optional<model::AddressSpace> space;
   std::string error;
+  int exit_code = 0;  // k_exit_bad_input or k_exit_unreadable when `error` is set
 };
 
 Section
 try_load(Context& ctx, model::SpaceKind kind)
 {
   Section s;
+  const auto& o = ctx.options();
+  const bool single_file_mode = ctx.root().is_live()
+                                && (!o.iomem_file.empty() || !o.ioports_file.empty());
+  const std::string& own = kind == model::SpaceKind::io_port ? o.ioports_file : o.iomem_file;
+  if (single_file_mode && own.empty()) {
+    // Only the other map was given as a file: it describes another machine, so this
+    // machine's file would not belong with it.
+    s.error = fmt::format("{}: not given (single-file mode: add {} FILE)",
+                          kind == model::SpaceKind::io_port ? "I/O ports" : "CPU physical map",
+                          kind == model::SpaceKind::io_port ? "--ioports" : "--iomem");
+    return s;
+  }
   try {
     s.space = kind == model::SpaceKind::io_port ? ctx.ioports() : ctx.iomem();
   } catch (const SourceError& e) {
     s.error = e.what();
+    s.exit_code = k_exit_unreadable;
   } catch (const InputError& e) {
     s.error = e.what();
+    s.exit_code = k_exit_bad_input;
+  }
+  if (!s.error.empty()) {
+    ctx.notice(s.error);
   }
   return s;
+}
+
+// Malformed input wins over unreadable; unreadable counts only when nothing could be read.
+int
+summary_exit(const Section& mem, const Section& io)
+{
+  if (mem.exit_code == k_exit_bad_input || io.exit_code == k_exit_bad_input) {
+    return k_exit_bad_input;
+  }
+  return mem.space || io.space ? k_exit_ok : k_exit_unreadable;
 }
 
 std::vector<const Region*>
@@ -92,13 +120,15 @@ run_summary(Context& ctx)
     }
     j["unavailable"] = unread;
     ctx.out() << j.dump(2) << '\n';
-    return mem.space || io.space ? 0 : k_exit_unreadable;
+    return summary_exit(mem, io);
   }
 
   auto& out = ctx.out();
-  out << st.paint(fmt::format("memmap {}", MEMMAP_VERSION), render::Color::bold) << " — "
-      << (ctx.root().is_live() ? std::string("this machine (live)")
-                               : "sysroot " + ctx.root().prefix().string())
+  out << st.paint(fmt::format("memmap {}", MEMMAP_VERSION), render::Color::bold) << ": "
+      << (!ctx.root().is_live() ? "sysroot " + ctx.root().prefix().string()
+          : (ctx.options().iomem_file.empty() && ctx.options().ioports_file.empty())
+            ? std::string("this machine (live)")
+            : std::string("saved listings"))
       << '\n';
 
   if (mem.space) {
@@ -141,8 +171,15 @@ run_summary(Context& ctx)
         << "): " << io.space->line_count << " regions, " << io.space->regions.size()
         << " at top level\n";
   }
-  out << '\n' << st.paint("PCI", render::Color::bold) << ": " << briefs.size()
-      << " functions in " << ctx.root().display("sys/bus/pci/devices") << '\n';
+  const std::string pci_dir = ctx.root().display("sys/bus/pci/devices");
+  out << '\n' << st.paint("PCI", render::Color::bold) << ": ";
+  if (!ctx.options().iomem_file.empty() || !ctx.options().ioports_file.empty()) {
+    out << "not read (single-file sources describe another machine)\n";
+  } else if (!ctx.root().exists("sys/bus/pci/devices")) {
+    out << "not in this source (no " << pci_dir << ")\n";
+  } else {
+    out << briefs.size() << " functions in " << pci_dir << '\n';
+  }
 
   std::vector<std::string> unread;
   for (const auto* s : {&mem, &io}) {
@@ -150,8 +187,10 @@ run_summary(Context& ctx)
       unread.push_back(s->error);
     }
   }
-  if (mem.space && mem.space->addresses_hidden) {
-    unread.push_back(mem.space->source + ": addresses hidden (not root)");
+  for (const auto* s : {&mem, &io}) {
+    if (s->space && s->space->addresses_hidden) {
+      unread.push_back(s->space->source + ": addresses hidden (not root)");
+    }
   }
   if (!unread.empty()) {
     out << '\n' << st.paint("Not read", render::Color::yellow) << ":\n";
@@ -159,7 +198,7 @@ run_summary(Context& ctx)
       out << "  " << u << '\n';
     }
   }
-  return mem.space || io.space ? 0 : k_exit_unreadable;
+  return summary_exit(mem, io);
 }
 
 } // namespace memmap::cli

@@ -149,8 +149,9 @@ parse_resource_tree(std::string_view text, const std::string& file, model::Space
     }
     if (indent % 2 != 0) {
       fail(file, line_no,
-           fmt::format("odd indentation of {} spaces (the kernel indents two per level)",
-                       indent));
+           fmt::format("odd indentation of {} space{} (the kernel indents two per level; a "
+                       "mail client's format=flowed decoding can strip one)",
+                       indent, indent == 1 ? "" : "s"));
     }
     const int depth = static_cast<int>(indent / 2);
     if (depth > k_max_iores_level) {
