@@ -5,6 +5,7 @@
 #include "command.hpp"
 
 #include <cstdio>
+#include <filesystem>
 #include <iostream>
 #include <sstream>
 
@@ -44,8 +45,7 @@ run(int argc, char** argv)
   GlobalOptions opts;
   app.add_option("--root", opts.root,
                  "Read a captured sysroot: DIR/proc/iomem, DIR/sys/bus/pci, ... instead of /")
-    ->type_name("DIR")
-    ->check(CLI::ExistingDirectory);
+    ->type_name("DIR");
   app.add_option("--iomem", opts.iomem_file, "Read this /proc/iomem listing instead")
     ->type_name("FILE");
   app.add_option("--ioports", opts.ioports_file, "Read this /proc/ioports listing instead")
@@ -71,6 +71,13 @@ run(int argc, char** argv)
     return app.exit(e);
   } catch (const CLI::ParseError& e) {
     std::cerr << "memmap: " << e.what() << "\n"
+              << "Try 'memmap --help' for more information.\n";
+    return k_exit_bad_input;
+  }
+
+  if (!opts.root.empty() && !std::filesystem::is_directory(opts.root)) {
+    std::cerr << "memmap: --root " << opts.root << ": not a directory (a captured sysroot "
+              << "holds proc/ and sys/)\n"
               << "Try 'memmap --help' for more information.\n";
     return k_exit_bad_input;
   }
