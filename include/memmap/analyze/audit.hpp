@@ -1,0 +1,87 @@
+// The diagnostics engine: a registry of checks over the whole model, each producing
+// findings with a stable id, severity, subject, evidence, hint and fingerprint.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+#include <memmap/model/address_space.hpp>
+#include <memmap/model/diagnostic.hpp>
+
+namespace memmap::pci {
+struct PciModel;
+}
+namespace memmap::iommu {
+struct IommuState;
+}
+
+namespace memmap::analyze {
+
+using model::Severity;
+
+struct Subject {
+  std::optional<std::string> bdf;
+  std::optional<int> bar;              // 0-5, 6 = ROM; VF BARs as 7+
+  std::optional<int> group;
+  std::optional<std::uint64_t> start;
+  std::optional<std::uint64_t> end;
+  std::string region;                  // the region's path in a resource tree, if any
+};
+
+struct Finding {
+  std::string id;
+  Severity severity = Severity::warning;
+  Subject subject;
+  std::string message;                 // one line
+  std::vector<std::string> evidence;   // addresses, source lines ("proc/iomem:12: ...")
+  std::string hint;
+  std::string fingerprint;             // stable: id + subject, no addresses of pointers or time
+};
+
+// Everything the checks may look at; a null pointer is a source that could not be read.
+struct AuditSources {
+  const model::AddressSpace* iomem = nullptr;
+  const model::AddressSpace* ioports = nullptr;
+  const pci::PciModel* pci = nullptr;
+  const iommu::IommuState* iommu = nullptr;
+};
+
+enum class Needs { iomem, ioports, pci, iommu, pci_and_iomem, pci_and_iommu };
+
+struct Check {
+  const char* id;
+  Severity severity;   // the severity of its findings (a check may lower it per finding)
+  Needs needs;
+  const char* description;
+  void (*run)(const AuditSources&, std::vector<Finding>&);
+};
+
+// Every check, in the order they run and are listed.
+const std::vector<Check>& check_registry();
+const Check* find_check(const std::string& id);
+
+struct AuditResult {
+  std::vector<Finding> findings;        // sorted: severity (error first), id, subject
+  std::vector<std::string> checks_run;
+  std::vector<std::pair<std::string, std::string>> checks_skipped;  // id, why
+};
+
+// Run the selected checks (`only` empty: all, minus `skip`). Fingerprints are filled in.
+AuditResult run_audit(const AuditSources& src, const std::set<std::string>& only,
+                      const std::set<std::string>& skip);
+
+// A stable 16-hex-digit fingerprint of a finding's id and subject.
+std::string fingerprint(const Finding& f);
+
+// "error" -> Severity::error etc.; nullopt for other words.
+std::optional<Severity> parse_severity(const std::string& s);
+
+// Checks register through these (one function per check family, src/analyze/checks_*.cpp).
+void add_iomem_checks(std::vector<Check>& out);
+void add_pci_checks(std::vector<Check>& out);
+void add_iommu_checks(std::vector<Check>& out);
+
+} // namespace memmap::analyze

@@ -1,0 +1,132 @@
+#include <memmap/analyze/audit.hpp>
+
+#include <algorithm>
+#include <fmt/format.h>
+
+namespace memmap::analyze {
+
+const std::vector<Check>&
+check_registry()
+{
+  static const std::vector<Check> k_checks = [] {
+    std::vector<Check> v;
+    add_iomem_checks(v);
+    add_pci_checks(v);
+    add_iommu_checks(v);
+    return v;
+  }();
+  return k_checks;
+}
+
+const Check*
+find_check(const std::string& id)
+{
+  for (const auto& c : check_registry()) {
+    if (id == c.id) {
+      return &c;
+    }
+  }
+  return nullptr;
+}
+
+std::optional<Severity>
+parse_severity(const std::string& s)
+{
+  if (s == "info") {
+    return Severity::info;
+  }
+  if (s == "warning") {
+    return Severity::warning;
+  }
+  if (s == "error") {
+    return Severity::error;
+  }
+  return std::nullopt;
+}
+
+std::string
+fingerprint(const Finding& f)
+{
+  // FNV-1a over the id and the subject: stable across runs and across machines that have
+  // the same layout.
+  std::string key = f.id;
+  key += '|' + f.subject.bdf.value_or("");
+  key += '|' + (f.subject.bar ? std::to_string(*f.subject.bar) : std::string());
+  key += '|' + (f.subject.group ? std::to_string(*f.subject.group) : std::string());
+  key += '|' + (f.subject.start ? fmt::format("{:x}", *f.subject.start) : std::string());
+  key += '|' + (f.subject.end ? fmt::format("{:x}", *f.subject.end) : std::string());
+  key += '|' + f.subject.region;
+  std::uint64_t h = 0xcbf29ce484222325ULL;
+  for (unsigned char c : key) {
+    h ^= c;
+    h *= 0x100000001b3ULL;
+  }
+  return fmt::format("{:016x}", h);
+}
+
+namespace {
+
+const char*
+missing_source(const AuditSources& s, Needs n)
+{
+  const bool iomem = s.iomem != nullptr;
+  const bool pci = s.pci != nullptr;
+  const bool iommu = s.iommu != nullptr;
+  switch (n) {
+  case Needs::iomem:
+    return iomem ? nullptr : "needs /proc/iomem";
+  case Needs::ioports:
+    return s.ioports ? nullptr : "needs /proc/ioports";
+  case Needs::pci:
+    return pci ? nullptr : "needs the PCI devices";
+  case Needs::iommu:
+    return iommu ? nullptr : "needs the IOMMU groups";
+  case Needs::pci_and_iomem:
+    return !pci ? "needs the PCI devices" : !iomem ? "needs /proc/iomem" : nullptr;
+  case Needs::pci_and_iommu:
+    return !pci ? "needs the PCI devices" : !iommu ? "needs the IOMMU groups" : nullptr;
+  }
+  return nullptr;
+}
+
+int
+rank(Severity s)
+{
+  return s == Severity::error ? 0 : s == Severity::warning ? 1 : 2;
+}
+
+} // namespace
+
+AuditResult
+run_audit(const AuditSources& src, const std::set<std::string>& only,
+          const std::set<std::string>& skip)
+{
+  AuditResult res;
+  for (const auto& c : check_registry()) {
+    if ((!only.empty() && !only.count(c.id)) || skip.count(c.id)) {
+      continue;
+    }
+    if (const char* why = missing_source(src, c.needs)) {
+      res.checks_skipped.emplace_back(c.id, why);
+      continue;
+    }
+    c.run(src, res.findings);
+    res.checks_run.emplace_back(c.id);
+  }
+  for (auto& f : res.findings) {
+    f.fingerprint = fingerprint(f);
+  }
+  std::stable_sort(res.findings.begin(), res.findings.end(),
+                   [](const Finding& a, const Finding& b) {
+                     if (rank(a.severity) != rank(b.severity)) {
+                       return rank(a.severity) < rank(b.severity);
+                     }
+                     if (a.id != b.id) {
+                       return a.id < b.id;
+                     }
+                     return a.subject.start.value_or(0) < b.subject.start.value_or(0);
+                   });
+  return res;
+}
+
+} // namespace memmap::analyze

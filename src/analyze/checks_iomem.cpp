@@ -1,0 +1,165 @@
+// Checks on the resource trees themselves (/proc/iomem, /proc/ioports).
+#include <memmap/analyze/audit.hpp>
+
+#include <algorithm>
+#include <fmt/format.h>
+#include <numeric>
+
+namespace memmap::analyze {
+
+using model::AddressSpace;
+using model::Region;
+
+namespace {
+
+std::string
+line_evidence(const AddressSpace& sp, const Region& r)
+{
+  return fmt::format("{}:{}: {:x}-{:x} : {}", sp.source, r.line, r.start, r.end, r.name);
+}
+
+std::string
+path_of(const std::vector<const Region*>& parents, const Region& r)
+{
+  std::string s;
+  for (const auto* p : parents) {
+    s += p->name + " > ";
+  }
+  return s + r.name;
+}
+
+// Sort-and-sweep over one sibling list: O(n log n). Reports each region that starts before
+// the furthest end seen so far, against the region owning that end.
+void
+sweep_siblings(const AddressSpace& sp, const std::vector<Region>& sibs,
+               const std::vector<const Region*>& parents, std::vector<Finding>& out)
+{
+  std::vector<std::size_t> idx(sibs.size());
+  std::iota(idx.begin(), idx.end(), 0);
+  std::stable_sort(idx.begin(), idx.end(),
+                   [&](std::size_t a, std::size_t b) { return sibs[a].start < sibs[b].start; });
+  const Region* reach = nullptr;  // the sibling with the highest end so far
+  for (auto i : idx) {
+    const Region& r = sibs[i];
+    if (r.start == 0 && r.end == 0 && !parents.empty() && !parents.back()->contains(r)) {
+      continue;  // an empty resource some kernels print as 0-0 (outside-parent reports it)
+    }
+    if (reach && r.start <= reach->end) {
+      const Region& a = reach->line < r.line ? *reach : r;
+      const Region& b = reach->line < r.line ? r : *reach;
+      Finding f;
+      f.id = "iomem-overlap";
+      f.severity = Severity::warning;
+      f.subject.start = std::max(a.start, b.start);
+      f.subject.end = std::min(a.end, b.end);
+      f.subject.region = path_of(parents, b);
+      f.message = fmt::format("'{}' (line {}) overlaps its sibling '{}' (line {})", b.name,
+                              b.line, a.name, a.line);
+      f.evidence = {line_evidence(sp, a), line_evidence(sp, b)};
+      f.hint = "The kernel's resource tree never holds overlapping siblings: if this file "
+               "was edited, recapture it (`cat /proc/iomem` as root); if it came straight "
+               "from the kernel, it is a resource-management bug worth reporting.";
+      out.push_back(std::move(f));
+    }
+    if (!reach || r.end > reach->end) {
+      reach = &r;
+    }
+  }
+}
+
+void
+walk(const AddressSpace& sp, const std::vector<Region>& rs, std::vector<const Region*>& parents,
+     bool overlaps, std::vector<Finding>& out)
+{
+  if (overlaps) {
+    sweep_siblings(sp, rs, parents, out);
+  } else if (!parents.empty()) {
+    const Region& p = *parents.back();
+    for (const auto& r : rs) {
+      if (!p.contains(r)) {
+        Finding f;
+        f.id = "iomem-outside-parent";
+        f.severity = Severity::warning;
+        f.subject.start = r.start;
+        f.subject.end = r.end;
+        f.subject.region = path_of(parents, r);
+        f.message = fmt::format("'{}' {:#x}-{:#x} lies outside its parent '{}' {:#x}-{:#x}",
+                                r.name, r.start, r.end, p.name, p.start, p.end);
+        f.evidence = {line_evidence(sp, p), line_evidence(sp, r)};
+        f.hint = "A child must lie inside its parent; the listing is damaged or edited "
+                 "(0-0 children are empty resources some kernels print: harmless).";
+        if (r.start == 0 && r.end == 0) {
+          f.severity = Severity::info;
+        }
+        out.push_back(std::move(f));
+      }
+    }
+  }
+  for (const auto& r : rs) {
+    parents.push_back(&r);
+    walk(sp, r.children, parents, overlaps, out);
+    parents.pop_back();
+  }
+}
+
+void
+run_tree_check(const AuditSources& s, std::vector<Finding>& out, bool overlaps)
+{
+  for (const auto* sp : {s.iomem, s.ioports}) {
+    if (!sp || sp->addresses_hidden) {
+      continue;
+    }
+    std::vector<const Region*> parents;
+    walk(*sp, sp->regions, parents, overlaps, out);
+  }
+}
+
+void
+check_overlap(const AuditSources& s, std::vector<Finding>& out)
+{
+  run_tree_check(s, out, true);
+}
+
+void
+check_outside_parent(const AuditSources& s, std::vector<Finding>& out)
+{
+  run_tree_check(s, out, false);
+}
+
+void
+check_view_truncated(const AuditSources& s, std::vector<Finding>& out)
+{
+  for (const auto* sp : {s.iomem, s.ioports}) {
+    if (sp && sp->addresses_hidden) {
+      Finding f;
+      f.id = "view-truncated";
+      f.severity = Severity::warning;
+      f.subject.region = sp->source;
+      f.message = fmt::format("{}: every address reads as zero (not root): address checks "
+                              "were not possible",
+                              sp->source);
+      f.evidence = {fmt::format("{}: {} regions, all 0-0", sp->source, sp->line_count)};
+      f.hint = "Run memmap as root (the kernel shows addresses only with CAP_SYS_ADMIN).";
+      out.push_back(std::move(f));
+    }
+  }
+}
+
+} // namespace
+
+void
+add_iomem_checks(std::vector<Check>& out)
+{
+  out.push_back({"iomem-overlap", Severity::warning, Needs::iomem,
+                 "Sibling regions of /proc/iomem or /proc/ioports overlap (the kernel never "
+                 "prints this: the listing was edited or is foreign)",
+                 check_overlap});
+  out.push_back({"iomem-outside-parent", Severity::warning, Needs::iomem,
+                 "A region lies outside the region it is nested in", check_outside_parent});
+  out.push_back({"view-truncated", Severity::warning, Needs::iomem,
+                 "The view is incomplete: addresses hidden from non-root readers, or config "
+                 "space cut to 64 bytes",
+                 check_view_truncated});
+}
+
+} // namespace memmap::analyze

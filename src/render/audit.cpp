@@ -1,0 +1,243 @@
+#include <memmap/render/audit.hpp>
+
+#include <fmt/format.h>
+#include <algorithm>
+#include <map>
+
+namespace memmap::render {
+
+using analyze::AuditResult;
+using analyze::Finding;
+using analyze::Severity;
+
+namespace {
+
+int
+level(Severity s)
+{
+  return s == Severity::error ? 2 : s == Severity::warning ? 1 : 0;
+}
+
+std::string
+subject_text(const Finding& f)
+{
+  std::string s;
+  if (f.subject.bdf) {
+    s = *f.subject.bdf;
+    if (f.subject.bar) {
+      s += *f.subject.bar == 6 ? " ROM" : fmt::format(" BAR{}", *f.subject.bar);
+    }
+  }
+  if (f.subject.group) {
+    s += (s.empty() ? "" : " ") + fmt::format("group {}", *f.subject.group);
+  }
+  if (s.empty() && !f.subject.region.empty()) {
+    s = f.subject.region;
+  }
+  return s;
+}
+
+std::string
+prom_label(const std::string& s)
+{
+  std::string out;
+  for (char c : s) {
+    if (c == '\\' || c == '"') {
+      out += '\\';
+      out += c;
+    } else if (c == '\n') {
+      out += "\\n";
+    } else {
+      out += c;
+    }
+  }
+  return out;
+}
+
+} // namespace
+
+std::string
+xml_escape(const std::string& s)
+{
+  std::string out;
+  for (char c : s) {
+    switch (c) {
+    case '&':
+      out += "&amp;";
+      break;
+    case '<':
+      out += "&lt;";
+      break;
+    case '>':
+      out += "&gt;";
+      break;
+    case '"':
+      out += "&quot;";
+      break;
+    case '\'':
+      out += "&apos;";
+      break;
+    default:
+      if (static_cast<unsigned char>(c) < 0x20 && c != '\n' && c != '\t') {
+        out += '?';
+      } else {
+        out += c;
+      }
+    }
+  }
+  return out;
+}
+
+void
+render_audit_text(const AuditResult& res, Severity threshold, const Style& style,
+                  std::ostream& out)
+{
+  const std::pair<Severity, Color> sections[] = {
+    {Severity::error, Color::red}, {Severity::warning, Color::yellow}, {Severity::info, Color::dim}};
+  std::map<Severity, int> count;
+  for (const auto& f : res.findings) {
+    ++count[f.severity];
+  }
+  for (auto [sev, color] : sections) {
+    if (!count[sev]) {
+      continue;
+    }
+    out << style.paint(fmt::format("{} ({})", model::to_string(sev), count[sev]), color) << '\n';
+    for (const auto& f : res.findings) {
+      if (f.severity != sev) {
+        continue;
+      }
+      const auto subj = subject_text(f);
+      out << "  " << style.paint(f.id, Color::bold) << (subj.empty() ? "" : "  " + subj) << ": "
+          << f.message << '\n';
+      for (const auto& e : f.evidence) {
+        out << "      " << e << '\n';
+      }
+      if (!f.hint.empty()) {
+        out << "      hint: " << f.hint << '\n';
+      }
+    }
+    out << '\n';
+  }
+  int at_or_above = 0;
+  for (const auto& f : res.findings) {
+    at_or_above += level(f.severity) >= level(threshold) ? 1 : 0;
+  }
+  out << fmt::format("{} checks run, {} skipped; {} error, {} warning, {} info", res.checks_run.size(),
+                     res.checks_skipped.size(), count[Severity::error], count[Severity::warning],
+                     count[Severity::info]);
+  out << fmt::format(" ({} at or above '{}')\n", at_or_above, model::to_string(threshold));
+  for (const auto& [id, why] : res.checks_skipped) {
+    out << "  skipped " << id << ": " << why << '\n';
+  }
+}
+
+nlohmann::ordered_json
+audit_to_json(const AuditResult& res)
+{
+  using json = nlohmann::ordered_json;
+  json j;
+  j["schema_version"] = 1;
+  json findings = json::array();
+  std::map<std::string, int> summary{{"error", 0}, {"warning", 0}, {"info", 0}};
+  for (const auto& f : res.findings) {
+    json fj;
+    fj["id"] = f.id;
+    fj["severity"] = model::to_string(f.severity);
+    fj["subject"] = {
+      {"bdf", f.subject.bdf ? json(*f.subject.bdf) : json(nullptr)},
+      {"bar", f.subject.bar ? json(*f.subject.bar) : json(nullptr)},
+      {"group", f.subject.group ? json(*f.subject.group) : json(nullptr)},
+      {"start", f.subject.start ? json(hex0x(*f.subject.start)) : json(nullptr)},
+      {"end", f.subject.end ? json(hex0x(*f.subject.end)) : json(nullptr)},
+      {"region", f.subject.region.empty() ? json(nullptr) : json(f.subject.region)}};
+    fj["message"] = f.message;
+    fj["evidence"] = f.evidence;
+    fj["hint"] = f.hint;
+    fj["fingerprint"] = f.fingerprint;
+    findings.push_back(std::move(fj));
+    ++summary[model::to_string(f.severity)];
+  }
+  j["findings"] = std::move(findings);
+  j["summary"] = {{"error", summary["error"]}, {"warning", summary["warning"]},
+                  {"info", summary["info"]}};
+  j["checks_run"] = res.checks_run;
+  json skipped = json::array();
+  for (const auto& [id, why] : res.checks_skipped) {
+    skipped.push_back({{"id", id}, {"why", why}});
+  }
+  j["checks_skipped"] = skipped;
+  return j;
+}
+
+void
+render_audit_junit(const AuditResult& res, Severity threshold, std::ostream& out)
+{
+  int failures = 0;
+  std::map<std::string, std::vector<const Finding*>> by_check;
+  for (const auto& f : res.findings) {
+    by_check[f.id].push_back(&f);
+  }
+  for (const auto& id : res.checks_run) {
+    for (const auto* f : by_check[id]) {
+      if (level(f->severity) >= level(threshold)) {
+        ++failures;
+        break;
+      }
+    }
+  }
+  out << "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n";
+  out << fmt::format("<testsuite name=\"memmap audit\" tests=\"{}\" failures=\"{}\" "
+                     "skipped=\"{}\">\n",
+                     res.checks_run.size() + res.checks_skipped.size(), failures,
+                     res.checks_skipped.size());
+  for (const auto& id : res.checks_run) {
+    out << fmt::format("  <testcase classname=\"memmap.audit\" name=\"{}\">\n", xml_escape(id));
+    std::string failing;
+    std::string below;
+    for (const auto* f : by_check[id]) {
+      const auto line = fmt::format("[{}] {}{}\n", model::to_string(f->severity),
+                                    f->subject.bdf ? *f->subject.bdf + ": " : "", f->message);
+      (level(f->severity) >= level(threshold) ? failing : below) += line;
+    }
+    if (!failing.empty()) {
+      out << fmt::format("    <failure message=\"{}\">{}</failure>\n",
+                         xml_escape(fmt::format("{} finding(s) at or above {}", 
+                                                std::count(failing.begin(), failing.end(), '\n'),
+                                                model::to_string(threshold))),
+                         xml_escape(failing));
+    }
+    if (!below.empty()) {
+      out << "    <system-out>" << xml_escape(below) << "</system-out>\n";
+    }
+    out << "  </testcase>\n";
+  }
+  for (const auto& [id, why] : res.checks_skipped) {
+    out << fmt::format("  <testcase classname=\"memmap.audit\" name=\"{}\"><skipped "
+                       "message=\"{}\"/></testcase>\n",
+                       xml_escape(id), xml_escape(why));
+  }
+  out << "</testsuite>\n";
+}
+
+void
+render_audit_prometheus(const AuditResult& res, const std::string& extra, std::ostream& out)
+{
+  out << "# HELP memmap_findings Findings of memmap audit by check and severity.\n"
+         "# TYPE memmap_findings gauge\n";
+  std::map<std::pair<std::string, std::string>, int> n;
+  for (const auto& id : res.checks_run) {
+    const auto* c = analyze::find_check(id);
+    n[{id, model::to_string(c ? c->severity : Severity::warning)}] += 0;
+  }
+  for (const auto& f : res.findings) {
+    ++n[{f.id, model::to_string(f.severity)}];
+  }
+  for (const auto& [key, count] : n) {
+    out << fmt::format("memmap_findings{{check=\"{}\",severity=\"{}\"}} {}\n", prom_label(key.first),
+                       key.second, count);
+  }
+  out << extra;
+}
+
+} // namespace memmap::render
