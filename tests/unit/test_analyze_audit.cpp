@@ -1,0 +1,150 @@
+#include <catch2/catch.hpp>
+
+#include <memmap/analyze/audit.hpp>
+#include <memmap/render/audit.hpp>
+#include <memmap/source/resource_tree.hpp>
+
+#include <random>
+#include <sstream>
+
+using namespace memmap;
+using analyze::Finding;
+
+namespace {
+
+model::AddressSpace
+parse(const std::string& text)
+{
+  return source::parse_resource_tree(text, "iomem", model::SpaceKind::cpu_physical);
+}
+
+std::vector<Finding>
+audit(const model::AddressSpace& sp, const std::string& only)
+{
+  analyze::AuditSources src;
+  src.iomem = &sp;
+  return analyze::run_audit(src, {only}, {}).findings;
+}
+
+} // namespace
+
+TEST_CASE("iomem-overlap finds overlapping siblings by sort and sweep", "[audit]")
+{
+  const auto sp = parse("00000000-0009ffff : System RAM\n"
+                        "00080000-000fffff : Reserved\n"
+                        "00100000-bfffffff : System RAM\n"
+                        "  00100000-001fffff : Kernel code\n"
+                        "  00180000-002fffff : Kernel data\n");
+  const auto f = audit(sp, "iomem-overlap");
+  REQUIRE(f.size() == 2);
+  CHECK(f[0].subject.start == 0x80000u);
+  CHECK(f[0].subject.end == 0x9ffffu);
+  CHECK(f[0].message == "'Reserved' (line 2) overlaps its sibling 'System RAM' (line 1)");
+  CHECK(f[0].evidence.at(0) == "iomem:1: 0-9ffff : System RAM");
+  CHECK(f[1].subject.region == "System RAM > Kernel data");
+  CHECK(f[0].fingerprint.size() == 16);
+  CHECK(f[0].fingerprint != f[1].fingerprint);
+}
+
+TEST_CASE("the sweep agrees with a pairwise check on random trees", "[audit]")
+{
+  std::mt19937_64 rng(42);
+  for (int round = 0; round < 50; ++round) {
+    std::string text;
+    std::vector<std::pair<std::uint64_t, std::uint64_t>> rs;
+    for (int i = 0; i < 40; ++i) {
+      const std::uint64_t s = rng() % 1000;
+      const std::uint64_t e = s + rng() % 50;
+      rs.emplace_back(s, e);
+      char buf[64];
+      std::snprintf(buf, sizeof buf, "%08llx-%08llx : r%d\n", static_cast<unsigned long long>(s),
+                    static_cast<unsigned long long>(e), i);
+      text += buf;
+    }
+    // Pairwise: regions that overlap some earlier-starting (or equal, earlier) region.
+    std::set<int> expect;
+    for (int i = 0; i < 40; ++i) {
+      for (int j = 0; j < 40; ++j) {
+        if (i != j && rs[i].first <= rs[j].second && rs[j].first <= rs[i].second) {
+          expect.insert(i);
+        }
+      }
+    }
+    std::set<int> got;
+    for (const auto& f : audit(parse(text), "iomem-overlap")) {
+      // Both regions of each reported pair overlap something.
+      for (const auto& ev : f.evidence) {
+        got.insert(std::stoi(ev.substr(ev.rfind(" : r") + 4)));
+      }
+    }
+    CHECK(got == expect);
+  }
+}
+
+TEST_CASE("fingerprints are stable and independent of file position", "[audit]")
+{
+  const auto a = parse("00000000-0009ffff : System RAM\n00080000-000fffff : Reserved\n");
+  const auto b = parse("ffff0000-ffffffff : Extra\n00000000-0009ffff : System RAM\n"
+                       "00080000-000fffff : Reserved\n");
+  CHECK(audit(a, "iomem-overlap").at(0).fingerprint
+        == audit(b, "iomem-overlap").at(0).fingerprint);
+}
+
+TEST_CASE("audit JSON follows the contract", "[audit]")
+{
+  const auto sp = parse("00000000-0009ffff : System RAM\n00080000-000fffff : Reserved\n");
+  analyze::AuditSources src;
+  src.iomem = &sp;
+  const auto res = analyze::run_audit(src, {}, {});
+  const auto j = render::audit_to_json(res);
+  REQUIRE(j["findings"].size() == 1);
+  const auto& f = j["findings"][0];
+  CHECK(f["id"] == "iomem-overlap");
+  CHECK(f["severity"] == "warning");
+  CHECK(f["subject"]["bdf"].is_null());
+  CHECK(f["subject"]["bar"].is_null());
+  CHECK(f["subject"]["group"].is_null());
+  CHECK(f["subject"]["start"] == "0x80000");
+  CHECK(f["subject"]["end"] == "0x9ffff");
+  CHECK(f["evidence"].size() == 2);
+  CHECK(f["hint"].get<std::string>().size() > 10);
+  CHECK(j["summary"]["warning"] == 1);
+  CHECK(j["summary"]["error"] == 0);
+  CHECK(j["checks_run"].size() == res.checks_run.size());
+}
+
+TEST_CASE("JUnit: one test case per check, failures at the threshold", "[audit]")
+{
+  const auto sp = parse("00000000-0009ffff : System RAM\n00080000-000fffff : Reserved\n");
+  analyze::AuditSources src;
+  src.iomem = &sp;
+  const auto res = analyze::run_audit(src, {}, {});
+  std::ostringstream warn;
+  render::render_audit_junit(res, analyze::Severity::warning, warn);
+  CHECK(warn.str().find("failures=\"1\"") != std::string::npos);
+  CHECK(warn.str().find("<testcase classname=\"memmap.audit\" name=\"iomem-overlap\">")
+        != std::string::npos);
+  std::ostringstream err;
+  render::render_audit_junit(res, analyze::Severity::error, err);
+  CHECK(err.str().find("failures=\"0\"") != std::string::npos);
+  CHECK(render::xml_escape("<a & \"b\">") == "&lt;a &amp; &quot;b&quot;&gt;");
+}
+
+TEST_CASE("hidden addresses: view-truncated, and no address checks", "[audit]")
+{
+  const auto sp = parse("00000000-00000000 : System RAM\n00000000-00000000 : Reserved\n");
+  analyze::AuditSources src;
+  src.iomem = &sp;
+  const auto res = analyze::run_audit(src, {}, {});
+  REQUIRE(res.findings.size() == 1);
+  CHECK(res.findings[0].id == "view-truncated");
+}
+
+TEST_CASE("checks whose source is missing are skipped, with why", "[audit]")
+{
+  analyze::AuditSources src;
+  const auto res = analyze::run_audit(src, {}, {});
+  CHECK(res.checks_run.empty());
+  CHECK_FALSE(res.checks_skipped.empty());
+  CHECK(res.checks_skipped[0].second == "needs /proc/iomem");
+}
