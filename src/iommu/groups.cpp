@@ -229,3 +229,105 @@ read_iommu_state(const source::SysRoot& root)
 }
 
 } // namespace memmap::iommu
+
+namespace memmap::iommu {
+
+namespace {
+
+// The canonical BDFs named along a sysfs device path, outermost first.
+std::vector<std::string>
+bdfs_in_path(const std::filesystem::path& p)
+{
+  std::vector<std::string> out;
+  for (const auto& part : p) {
+    if (auto bdf = model::parse_bdf(part.string())) {
+      out.push_back(*bdf);
+    }
+  }
+  return out;
+}
+
+std::filesystem::path
+resolve_link(const source::SysRoot& root, const std::string& rel)
+{
+  std::error_code ec;
+  auto p = std::filesystem::canonical(root.path(rel), ec);
+  return ec ? std::filesystem::path() : p;
+}
+
+} // namespace
+
+std::map<std::string, std::vector<UsbDevice>>
+read_usb_devices(const source::SysRoot& root)
+{
+  std::map<std::string, std::vector<UsbDevice>> out;
+  for (const auto& name : root.list("sys/bus/usb/devices")) {
+    if (name.find(':') != std::string::npos || name.rfind("usb", 0) == 0) {
+      continue;  // interfaces ("1-1:1.0") and root hubs ("usb1")
+    }
+    const std::string dir = "sys/bus/usb/devices/" + name;
+    const auto bdfs = bdfs_in_path(resolve_link(root, dir));
+    if (bdfs.empty()) {
+      continue;
+    }
+    UsbDevice u;
+    u.name = name;
+    const auto vid = root.read_line(dir + "/idVendor");
+    const auto pid = root.read_line(dir + "/idProduct");
+    u.ids = vid && pid ? *vid + ":" + *pid : "?";
+    const auto maker = root.read_line(dir + "/manufacturer");
+    const auto product = root.read_line(dir + "/product");
+    u.description = maker ? *maker : "";
+    if (product) {
+      u.description += (u.description.empty() ? "" : " ") + *product;
+    }
+    out[bdfs.back()].push_back(std::move(u));
+  }
+  return out;
+}
+
+std::map<std::string, std::string>
+read_host_needed(const source::SysRoot& root)
+{
+  std::map<std::string, std::string> out;
+  for (const auto& entry : root.list("sys/bus/pci/devices")) {
+    const auto bdf = model::parse_bdf(entry);
+    if (bdf && root.read_line("sys/bus/pci/devices/" + entry + "/boot_vga") == "1") {
+      out[*bdf] = "the boot VGA device (the host's console)";
+    }
+  }
+  // The root filesystem's block device: "... MAJ:MIN / / ..." in mountinfo.
+  if (auto r = root.read("proc/self/mountinfo", 4 << 20)) {
+    std::size_t pos = 0;
+    while (pos < r.data.size()) {
+      auto nl = r.data.find('\n', pos);
+      std::string_view line(r.data.data() + pos,
+                            (nl == std::string::npos ? r.data.size() : nl) - pos);
+      pos = nl == std::string::npos ? r.data.size() : nl + 1;
+      const auto f = split_ws(line);
+      if (f.size() > 4 && f[4] == "/" && f[3] == "/") {
+        const auto devpath = resolve_link(root, "sys/dev/block/" + std::string(f[2]));
+        const auto bdfs = bdfs_in_path(devpath);
+        if (!bdfs.empty()) {
+          out.emplace(bdfs.back(), "the controller of the host's root filesystem");
+        }
+        break;
+      }
+    }
+  }
+  return out;
+}
+
+std::vector<std::string>
+read_reset_methods(const source::SysRoot& root, const std::string& bdf)
+{
+  std::vector<std::string> out;
+  if (auto line = root.read_line("sys/bus/pci/devices/" + bdf + "/reset_method")) {
+    for (auto w : split_ws(*line)) {
+      out.emplace_back(w);
+    }
+  }
+  return out;
+}
+
+} // namespace memmap::iommu

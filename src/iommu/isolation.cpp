@@ -230,14 +230,36 @@ explain_group(const std::vector<std::string>& members, const Topology& topo,
   }
 
   const std::set<std::string> group(members.begin(), members.end());
+  // Without the capabilities of a member or of a bridge above one, no verdict is honest.
   std::vector<std::string> unknown_config;
   for (const auto& m : members) {
-    const auto* d = find(topo, m);
-    if (!d) {
-      unknown_config.push_back(m);
-    } else if (!d->config_known) {
+    std::set<std::string> seen;
+    for (const auto* d = find(topo, m); d && seen.insert(d->bdf).second;
+         d = find(topo, d->parent_bdf)) {
+      if (!d->config_known
+          && std::find(unknown_config.begin(), unknown_config.end(), d->bdf)
+               == unknown_config.end()) {
+        unknown_config.push_back(d->bdf);
+      }
+    }
+    if (!find(topo, m)) {
       unknown_config.push_back(m);
     }
+  }
+  if (!unknown_config.empty()) {
+    c.kind = "unknown";
+    std::string list;
+    for (std::size_t i = 0; i < unknown_config.size() && i < 4; ++i) {
+      list += (i ? ", " : "") + unknown_config[i];
+    }
+    if (unknown_config.size() > 4) {
+      list += fmt::format(" and {} more", unknown_config.size() - 4);
+    }
+    c.reason = fmt::format(
+      "Cannot tell why: the capabilities of {} could not be read (config space beyond 64 "
+      "bytes needs root, or the device is missing from the PCI source).",
+      list);
+    return c;
   }
   // Bridges first: the alias explanation names the bridge; then the nearest ACS failure.
   std::optional<MemberCause> best;
@@ -292,19 +314,9 @@ explain_group(const std::vector<std::string>& members, const Topology& topo,
     return c;
   }
   c.kind = "unknown";
-  if (!unknown_config.empty()) {
-    std::string list;
-    for (std::size_t i = 0; i < unknown_config.size() && i < 4; ++i) {
-      list += (i ? ", " : "") + unknown_config[i];
-    }
-    c.reason = fmt::format(
-      "Cannot tell why: the config space of {} was not readable (capabilities need root).",
-      list);
-  } else {
-    c.reason =
-      "Nothing in the topology explains this group (every port on the way has ACS): a kernel "
-      "quirk (pci_dev_acs_enabled) or the platform's IOMMU grouping; see dmesg for 'iommu'.";
-  }
+  c.reason =
+    "Nothing in the topology explains this group (every port on the way has ACS): a kernel "
+    "quirk (pci_dev_acs_enabled) or the platform's IOMMU grouping; see dmesg for 'iommu'.";
   return c;
 }
 

@@ -184,3 +184,15 @@ TEST_CASE("IOMMU options on the kernel command line", "[iommu]")
   CHECK(disable_acs_redir_devices(cmdline)
         == std::vector<std::string>{"0000:00:1c.4", "0000:00:1d.0"});
 }
+
+TEST_CASE("unreadable capabilities give an honest 'unknown'", "[iommu]")
+{
+  auto t = q35();
+  t["0000:03:00.0"].config_known = false;  // a 64-byte (non-root) config read
+  const auto c = explain_group({"0000:03:00.0", "0000:04:00.0"}, t, {});
+  CHECK(c.kind == "unknown");
+  CHECK(c.reason.find("0000:03:00.0") != std::string::npos);
+  const auto c2 = explain_group({"0000:04:00.0", "0000:99:00.0"}, t, {});
+  CHECK(c2.kind == "unknown");
+  CHECK(c2.reason.find("0000:99:00.0") != std::string::npos);
+}

@@ -60,3 +60,24 @@ std::vector<std::string> disable_acs_redir_devices(std::string_view cmdline);
 IommuState read_iommu_state(const source::SysRoot& root);
 
 } // namespace memmap::iommu
+
+namespace memmap::iommu {
+
+// A USB device behind a controller (from /sys/bus/usb/devices).
+struct UsbDevice {
+  std::string name;        // "1-1.2"
+  std::string ids;         // "046d:c52b"
+  std::string description; // "Logitech USB Receiver"
+};
+
+// USB devices (not hubs' interfaces) by the canonical BDF of their host controller.
+std::map<std::string, std::vector<UsbDevice>> read_usb_devices(const source::SysRoot& root);
+
+// Devices the host itself needs, with why: the boot VGA (console) and the controller of the
+// disk holding the root filesystem (from proc/self/mountinfo and sys/dev/block links).
+std::map<std::string, std::string> read_host_needed(const source::SysRoot& root);
+
+// The "reset_method" attribute split into words ("flr", "bus", ...); empty if absent.
+std::vector<std::string> read_reset_methods(const source::SysRoot& root, const std::string& bdf);
+
+} // namespace memmap::iommu
