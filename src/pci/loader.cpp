@@ -228,7 +228,7 @@ load_sysfs(const source::SysRoot& root, const source::PciNames& names, const Loa
 }
 
 PciModel
-load_dump(const std::string& file, const source::PciNames& names)
+load_dump(const std::string& file, const source::PciNames& names, bool use_text)
 {
   PciModel model;
   model.origin = Origin::dump;
@@ -271,7 +271,7 @@ load_dump(const std::string& file, const source::PciNames& names)
 
     // What the -v text adds: CPU addresses and sizes as the kernel reported them.
     const auto it = by_bdf.find(dev.bdf);
-    if (it != by_bdf.end()) {
+    if (use_text && it != by_bdf.end()) {
       const TextDevice& td = *it->second;
       dev.driver = td.driver;
       std::size_t seq = 0;

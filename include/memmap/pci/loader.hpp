@@ -23,8 +23,9 @@ PciModel load_sysfs(const source::SysRoot& root, const source::PciNames& names,
                     const LoadOptions& opts = {});
 
 // An lspci -x/-xxx/-xxxx dump, with or without -v text. Throws SourceError if unreadable,
-// InputError "FILE:LINE: reason" if malformed.
-PciModel load_dump(const std::string& file, const source::PciNames& names);
+// InputError "FILE:LINE: reason" if malformed. `use_text`: merge what the -v lines say
+// (CPU addresses, [size=], ROM shadows, driver); false decodes the hex alone, as lspci -F.
+PciModel load_dump(const std::string& file, const source::PciNames& names, bool use_text = true);
 
 // Parent bridges from bus numbers, children lists, BAR-inside-parent-window checks.
 void link_topology(PciModel& model);
