@@ -147,7 +147,8 @@ group_json(const Report& r, const iommu::Group& g, const iommu::Cause& cause)
 }
 
 void
-print_member(Context& ctx, const Report& r, const std::string& bdf, const std::string& indent)
+print_member(Context& ctx, const Report& r, const std::string& bdf, const std::string& indent,
+             bool show_host_needs = true)
 {
   const auto& st = ctx.style();
   const auto& m = r.info.at(bdf);
@@ -160,7 +161,7 @@ print_member(Context& ctx, const Report& r, const std::string& bdf, const std::s
   line += m.reset_methods.empty() ? "  reset: none"
                                   : "  reset: " + fmt::format("{}", fmt::join(m.reset_methods, ","));
   ctx.out() << line << '\n';
-  if (auto it = r.host_needed.find(bdf); it != r.host_needed.end()) {
+  if (auto it = r.host_needed.find(bdf); show_host_needs && it != r.host_needed.end()) {
     ctx.out() << indent << "    " << st.paint("host needs it: " + it->second, render::Color::yellow)
               << '\n';
   }
@@ -233,10 +234,6 @@ run_preflight(Context& ctx, const Report& r, const std::string& sel)
     json j = group_json(r, g, cause);
     json blockers = json::array();
     for (const auto& b : g.devices) {
-      const auto& m = r.info.at(b);
-      if (m.bridge) {
-        blockers.push_back({{"bdf", b}, {"why", "a bridge: its driver must stay with the host"}});
-      }
       if (auto h = r.host_needed.find(b); h != r.host_needed.end()) {
         blockers.push_back({{"bdf", b}, {"why", h->second}});
       }
@@ -262,14 +259,11 @@ run_preflight(Context& ctx, const Report& r, const std::string& sel)
   std::set<std::string> ids;
   std::vector<std::string> unbound;
   for (const auto& b : g.devices) {
-    print_member(ctx, r, b, "  ");
+    print_member(ctx, r, b, "  ", false);
     const auto& m = r.info.at(b);
     if (m.bridge) {
-      ++blockers;
-      out << "    " << st.paint("blocker: a bridge; it stays with the host (pcieport), so the "
-                                "group cannot be assigned whole",
-                                render::Color::red)
-          << '\n';
+      out << "    note: a bridge: it stays with the host on its port driver (VFIO accepts "
+             "bridges in a group without vfio-pci); do not pass it to a guest\n";
     } else {
       if (m.known) {
         ids.insert(fmt::format("{:04x}:{:04x}", m.vendor_id, m.device_id));
@@ -281,8 +275,12 @@ run_preflight(Context& ctx, const Report& r, const std::string& sel)
         out << "    note: no reset method: the device keeps its state between guests\n";
       }
     }
-    if (r.host_needed.count(b)) {
+    if (auto h = r.host_needed.find(b); h != r.host_needed.end()) {
       ++blockers;
+      out << "    " << st.paint("blocker: " + h->second + "; passing it through takes it from "
+                                "the host",
+                                render::Color::red)
+          << '\n';
     }
   }
   out << "\nWhy: " << cause.reason << '\n';
@@ -300,6 +298,18 @@ run_preflight(Context& ctx, const Report& r, const std::string& sel)
                                    render::Color::red))
       << '\n';
   return blockers == 0 ? k_exit_ok : k_exit_findings;
+}
+
+// Malformed IOMMU files make the run exit 2 once everything readable has been shown.
+int
+input_status(const Report& r)
+{
+  for (const auto& p : r.state.problems) {
+    if (p.severity == model::Severity::error) {
+      return k_exit_bad_input;
+    }
+  }
+  return k_exit_ok;
 }
 
 int
@@ -326,7 +336,7 @@ run_iommu_groups(Context& ctx, const IommuArgs& args)
     }
     j["problems"] = problems;
     ctx.out() << j.dump(2) << '\n';
-    return k_exit_ok;
+    return input_status(r);
   }
   if (!r.state.present()) {
     print_no_iommu(ctx, r);
@@ -349,7 +359,8 @@ run_iommu_groups(Context& ctx, const IommuArgs& args)
         << st.paint(fmt::format("Group {}", g.id), render::Color::bold) << "  " << g.type << "  "
         << (cause.isolated ? st.paint("isolated", render::Color::green)
                            : st.paint("shared", render::Color::yellow))
-        << " (" << cause.kind << (cause.device ? " " + *cause.device : "") << ")\n";
+        << " (" << (g.devices.empty() ? std::string("empty") : cause.kind)
+        << (cause.device ? " " + *cause.device : "") << ")\n";
     for (const auto& bdf : g.devices) {
       print_member(ctx, r, bdf, "  ");
     }
@@ -375,7 +386,7 @@ run_iommu_groups(Context& ctx, const IommuArgs& args)
         << " in no group (not behind an IOMMU)";
   }
   out << '\n';
-  return k_exit_ok;
+  return input_status(r);
 }
 
 } // namespace

@@ -215,6 +215,11 @@ explain_group(const std::vector<std::string>& members, const Topology& topo,
     slots.insert(slot_of(m));
   }
   c.isolated = slots.size() == 1;
+  if (members.empty()) {
+    c.kind = "unknown";
+    c.reason = "The group lists no member devices.";
+    return c;
+  }
   if (members.size() == 1) {
     c.kind = "alone";
     c.reason = fmt::format("{} is alone in its group: it can be assigned by itself.", members[0]);
@@ -283,6 +288,13 @@ explain_group(const std::vector<std::string>& members, const Topology& topo,
       "{} is a {}: the devices behind it reach the IOMMU with the bridge's requester ID, so "
       "they cannot be told apart and are assigned only together.",
       best->device->bdf, type_name(*best->device));
+    // A port above the bridge that lacks ACS pulls itself into the group as well.
+    const auto* above = find(topo, best->device->parent_bdf);
+    if (const auto* fail = above ? first_acs_failure(topo, above, off) : nullptr;
+        fail && group.count(fail->bdf)) {
+      c.reason += fmt::format(" {} ({}) above it {}, so it is in the group too.", fail->bdf,
+                              type_name(*fail), missing_acs_controls(*fail, off));
+    }
     return c;
   }
   if (best) {
@@ -304,7 +316,8 @@ explain_group(const std::vector<std::string>& members, const Topology& topo,
       for (std::size_t i = 0; i < slot_mates.size(); ++i) {
         mates += (i ? ", " : "") + slot_mates[i];
       }
-      mates += " also lack ACS, so everything below them shares one group.";
+      mates += slot_mates.size() > 1 ? " also lack" : " also lacks";
+      mates += " ACS, so everything below them shares one group.";
     }
     c.reason = fmt::format(
       "{} ({}) {}, so the devices below it are not isolated from each other: assign them "
