@@ -85,12 +85,13 @@ capture_sysroot
 mark sysroot-captured
 
 # --- 3. memmap, every command the binary has -------------------------------------------
-# run NAME ARGS...: one invocation, its output kept as $O/NAME.{out,err,rc}
+# run NAME ARGS...: one invocation, its output kept as $O/NAME.{out,err,rc}; one that hangs is
+# stopped after 60 s (exit 143) so that the rest still runs and the capture still comes out.
 run() {
   name=$1
   shift
   printf '%s\t%s\n' "$name" "$*" >>$O/commands
-  memmap "$@" >"$O/$name.out" 2>"$O/$name.err"
+  timeout 60 memmap "$@" </dev/null >"$O/$name.out" 2>"$O/$name.err"
   echo $? >"$O/$name.rc"
   say "memmap $* -> exit $(cat "$O/$name.rc")"
 }
