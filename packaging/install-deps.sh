@@ -14,7 +14,7 @@ pkgs=(
 )
 for arg in "$@"; do
   case "$arg" in
-    --vm) pkgs+=(qemu-system-x86 busybox-static cpio xz-utils zstd kmod) ;;
+    --vm) pkgs+=(qemu-system-x86 busybox-static cpio xz-utils zstd kmod jq) ;;  # + kernel: tests/vm/fetch-kernel.sh
     --browser) pkgs+=(chromium) ;;
     -h|--help) sed -n '2,6p' "$0"; exit 0 ;;
     *) echo "install-deps.sh: unknown option '$arg'" >&2; exit 2 ;;
