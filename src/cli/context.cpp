@@ -1,5 +1,7 @@
 #include "context.hpp"
 
+#include <memmap/pci/loader.hpp>
+#include <memmap/render/pci.hpp>
 #include <memmap/source/resource_tree.hpp>
 
 #include <ostream>
@@ -83,13 +85,70 @@ render::DeviceLookup
 Context::device_lookup()
 {
   const auto* briefs = &device_briefs();
-  return [briefs](const std::string& bdf) -> std::optional<render::DeviceLabel> {
-    auto it = briefs->find(bdf);
-    if (it == briefs->end()) {
-      return std::nullopt;
+  // BAR annotations come from the PCI model when it describes the same machine as the
+  // listing: live or --root, or an --lspci dump given with the listing. A single foreign
+  // --iomem/--ioports file without --lspci gets none, like the names above.
+  const bool foreign_file = m_root.is_live() && m_opts.lspci_file.empty()
+                            && (!m_opts.iomem_file.empty() || !m_opts.ioports_file.empty());
+  const pci::PciModel* model = nullptr;
+  if (!foreign_file && !m_pci_failed) {
+    try {
+      model = &pci();
+    } catch (const std::exception&) {
+      m_pci_failed = true;  // no PCI sysfs (e.g. a --root with only proc/): no annotations
     }
-    return render::DeviceLabel{it->second.name, it->second.driver};
+  }
+  return [briefs, model](const std::string& bdf) -> std::optional<render::DeviceLabel> {
+    std::optional<render::DeviceLabel> label;
+    auto it = briefs->find(bdf);
+    if (it != briefs->end()) {
+      label = render::DeviceLabel{it->second.name, it->second.driver, {}};
+    }
+    if (model) {
+      if (const pci::Device* d = model->find(bdf)) {
+        if (!label) {
+          label = render::DeviceLabel{d->name, d->driver, {}};
+        }
+        label->bars = render::bar_spans(*d);
+      }
+    }
+    return label;
   };
+}
+
+pci::PciModel&
+Context::pci()
+{
+  if (!m_pci) {
+    if (!m_opts.lspci_file.empty()) {
+      m_pci = pci::load_dump(m_opts.lspci_file, pci_names());
+    } else {
+      pci::LoadOptions lo;
+      lo.wake = m_pci_wake;
+      m_pci = pci::load_sysfs(m_root, pci_names(), lo);
+    }
+  }
+  return *m_pci;
+}
+
+void
+Context::report_pci_limits()
+{
+  if (m_pci) {
+    if (m_pci->config_truncated) {
+      notice(m_pci->origin == pci::Origin::dump
+               ? m_pci->source + ": some functions have less than 256 bytes of config space "
+                   "(an lspci -x dump); capabilities past what was dumped are unknown"
+               : m_pci->source + ": some functions give only the first 64 bytes of config space "
+                   "(not root: the kernel hides the rest); capabilities past them are unknown. "
+                   "Run as root to see them.");
+    }
+    if (m_pci->asleep_count > 0) {
+      notice(std::to_string(m_pci->asleep_count)
+             + " PCI function(s) in D3cold: config space not read, to keep them asleep "
+               "(--wake reads it)");
+    }
+  }
 }
 
 } // namespace memmap::cli

@@ -10,6 +10,7 @@
 #include <string>
 
 #include <memmap/model/address_space.hpp>
+#include <memmap/pci/device.hpp>
 #include <memmap/render/format.hpp>
 #include <memmap/render/resource_tree.hpp>
 #include <memmap/source/pci_names.hpp>
@@ -56,6 +57,15 @@ public:
   const source::PciNames& pci_names();
   render::DeviceLookup device_lookup();
 
+  // The PCI model through libpci: the --lspci dump if given, else ROOT/sys/bus/pci (live or
+  // --root). Loaded once; throws SourceError/InputError as pci::load_* do.
+  pci::PciModel& pci();  // non-const: commands annotate it (pci::cross_reference)
+  // The one-time notices about what the PCI model could not see (truncated config space,
+  // sleeping functions); for the commands that show config-space details.
+  void report_pci_limits();
+  // Read config space of functions in D3cold too (bar/tree --wake); call before pci().
+  void set_pci_wake(bool wake) { m_pci_wake = wake; }
+
 private:
   const model::AddressSpace& load_tree(std::optional<model::AddressSpace>& slot,
                                        model::SpaceKind kind);
@@ -71,6 +81,9 @@ private:
   std::optional<model::AddressSpace> m_ioports;
   std::unique_ptr<source::PciNames> m_names;
   std::optional<std::map<std::string, source::DeviceBrief>> m_briefs;
+  std::optional<pci::PciModel> m_pci;
+  bool m_pci_wake = false;
+  bool m_pci_failed = false;  // a load for labels failed; do not retry
 };
 
 } // namespace memmap::cli

@@ -112,6 +112,18 @@ address_width(const AddressSpace& space)
   return w;
 }
 
+// The BAR (ROM, VF aperture) of the device whose range is exactly this region's.
+const BarSpan*
+matching_span(const Region& r, const DeviceLabel& label)
+{
+  for (const auto& b : label.bars) {
+    if (b.start == r.start && b.end == r.end) {
+      return &b;
+    }
+  }
+  return nullptr;
+}
+
 std::string
 label_text(const Region& r, const DeviceLookup& lookup)
 {
@@ -128,6 +140,9 @@ label_text(const Region& r, const DeviceLookup& lookup)
   }
   if (!label->driver.empty()) {
     s += fmt::format("{}[{}]", s.empty() ? "" : " ", label->driver);
+  }
+  if (const BarSpan* span = matching_span(r, *label)) {
+    s = s.empty() ? span->label : span->label + "  " + s;
   }
   return s;
 }
@@ -219,6 +234,16 @@ tree_to_json(const AddressSpace& space, const TreeOptions& opts, const DeviceLoo
         if (auto label = lookup(r.owner.bdf)) {
           dev["name"] = label->name;
           dev["driver"] = label->driver.empty() ? json(nullptr) : json(label->driver);
+          if (const BarSpan* span = matching_span(r, *label)) {
+            json bar;
+            bar["index"] = span->index;
+            bar["kind"] = span->kind;
+            bar["bits"] = span->bits == 0 ? json(nullptr) : json(span->bits);
+            bar["prefetchable"] = span->prefetchable;
+            bar["vf"] = span->vf;
+            bar["label"] = span->label;
+            dev["bar"] = std::move(bar);
+          }
         }
       }
       node["device"] = dev;

@@ -1,10 +1,12 @@
 // Renderers for a resource tree (iomem, ioports): indented text, flat paths, JSON.
 #pragma once
 
+#include <cstdint>
 #include <functional>
 #include <optional>
 #include <ostream>
 #include <string>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -19,10 +21,24 @@ struct TreeOptions {
   std::string filter;       // keep regions whose name (or an ancestor's) matches
 };
 
+// A BAR, ROM or SR-IOV VF aperture of a device: a device line of /proc/iomem or
+// /proc/ioports with exactly this range is annotated with `label`.
+struct BarSpan {
+  std::uint64_t start = 0;
+  std::uint64_t end = 0;   // inclusive
+  std::string label;       // "BAR1 mem64 pref", "BAR5 io", "ROM", "VF BAR0 mem64"
+  int index = -1;          // BAR 0-5; 6 for the ROM; VF BARs 0-5 with vf = true
+  std::string kind;        // "mem", "io" or "rom"
+  int bits = 0;            // 32/64 (0 for the ROM)
+  bool prefetchable = false;
+  bool vf = false;
+};
+
 // What sysfs/pci.ids know about a PCI device named in the tree.
 struct DeviceLabel {
   std::string name;    // "NVIDIA Corporation GP107GL [Quadro P1000]"
   std::string driver;  // "nvidia", empty when unbound
+  std::vector<BarSpan> bars;  // from the PCI model; empty: lines are not annotated
 };
 using DeviceLookup = std::function<std::optional<DeviceLabel>(const std::string& bdf)>;
 

@@ -1,0 +1,244 @@
+// The PCI device model: what config space, sysfs and lspci text say about each function,
+// decoded (BARs, ROM, bridge windows, capabilities, Resizable BAR, SR-IOV, MSI-X, PCIe port
+// type, ACS) and linked into a topology. Data only: no file access, no printing.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <memmap/model/diagnostic.hpp>
+#include <memmap/pci/config_space.hpp>
+#include <memmap/pci/sysfs_resource.hpp>
+
+namespace memmap::pci {
+
+enum class BarKind { mem, io };
+const char* to_string(BarKind k);  // "mem", "io"
+
+// Where a BAR (or ROM) sits in /proc/iomem or /proc/ioports.
+struct Placement {
+  std::vector<std::string> path;  // names from the top level down to the device line
+  std::string claimed_by;         // the driver line below the device line ("nvidia"), or ""
+  bool exact = false;             // a line with this device's name and exactly this range
+  bool by_bus_address = false;    // looked up with the bus address (no CPU address known)
+};
+
+struct Bar {
+  int index = 0;                  // 0-5 (VF BARs: 0-5 within the SR-IOV capability)
+  BarKind kind = BarKind::mem;
+  int bits = 32;                  // 32 or 64 (I/O BARs: 32)
+  bool prefetchable = false;
+  std::string mem_type;           // lspci's words: "32-bit", "64-bit", "low-1M", "type 3"
+  std::optional<std::uint32_t> raw_low;   // the register(s) as read; nullopt if not read
+  std::optional<std::uint32_t> raw_high;
+  std::optional<std::uint64_t> bus_address;  // from config space; nullopt when 0/unknown
+  std::optional<std::uint64_t> cpu_address;  // from sysfs `resource` or lspci text
+  std::optional<std::uint64_t> size;         // from sysfs `resource` or lspci [size=]
+  std::optional<std::uint64_t> resource_flags;
+  bool decode_enabled = false;    // command register I/O or memory enable
+  bool unassigned = false;        // no address at all (lspci "<unassigned>")
+  bool ignored = false;           // the register holds bits but no usable address
+  bool is_virtual = false;        // the OS reports it, the device's register reads 0
+  bool broken_64 = false;         // a 64-bit BAR in the last slot
+  bool enhanced = false;          // from the Enhanced Allocation capability
+  std::optional<Placement> placement;  // filled by cross_reference()
+  std::optional<bool> inside_parent_window;  // filled by link_topology()
+
+  // The host-bridge translation offset (cpu - bus) when both are known and differ.
+  std::optional<std::int64_t> translation_offset() const;
+  // Natural alignment holds (address is a multiple of the size); nullopt if unknown.
+  std::optional<bool> naturally_aligned() const;
+  // lspci's state words: "", "unassigned", "ignored", "virtual", "disabled", "broken-64-bit-slot".
+  std::string state() const;
+};
+
+struct Rom {
+  std::optional<std::uint32_t> raw;
+  std::optional<std::uint64_t> bus_address;
+  std::optional<std::uint64_t> cpu_address;
+  std::optional<std::uint64_t> size;
+  bool enabled = false;           // the ROM BAR's enable bit
+  bool is_virtual = false;        // sysfs has an address (e.g. a shadow copy), the register 0
+  bool unassigned = false;
+  bool ignored = false;
+  std::optional<Placement> placement;
+};
+
+enum class WindowKind { io, mem, prefetchable };
+const char* to_string(WindowKind k);  // "io", "mem", "prefetchable"
+
+struct BridgeWindow {
+  WindowKind kind = WindowKind::mem;
+  int bits = 32;                  // io: 16/32, mem: 32, prefetchable: 32/64
+  std::uint64_t bus_start = 0;
+  std::uint64_t bus_end = 0;
+  std::optional<std::uint64_t> cpu_start;  // from the sysfs bridge rows
+  std::optional<std::uint64_t> cpu_end;
+  bool enabled = false;           // base <= limit
+  int cardbus_index = -1;         // CardBus: window number 0/1
+
+  std::uint64_t start() const { return cpu_start.value_or(bus_start); }
+  std::uint64_t end() const { return cpu_end.value_or(bus_end); }
+};
+
+struct Capability {
+  std::uint16_t id = 0;
+  std::uint16_t offset = 0;
+  std::uint8_t version = 0;       // extended capabilities only
+  bool extended = false;
+};
+
+// A capability list walk: the entries found and why it stopped early, if it did.
+struct CapabilityList {
+  std::vector<Capability> entries;
+  std::vector<std::string> problems;  // "chain looped at 0x40", "pointer 0x20 into the header"...
+  bool access_denied = false;         // the list continues into bytes that were not read
+};
+
+// Names for capability ids (the PCI specs' names).
+std::string capability_name(std::uint16_t id, bool extended);
+
+struct RebarEntry {
+  int bar = 0;
+  std::vector<std::uint64_t> supported_sizes;  // bytes, ascending
+  std::optional<std::uint64_t> current_size;
+};
+
+struct Rebar {
+  std::uint16_t offset = 0;
+  bool vf = false;                // VF Resizable BAR (ext cap 0x24)
+  int declared_entries = 0;       // "number of resizable BARs" from entry 0
+  std::vector<RebarEntry> entries;
+  std::vector<std::string> problems;
+};
+
+struct Sriov {
+  std::uint16_t offset = 0;
+  std::uint16_t control = 0;
+  std::uint16_t initial_vfs = 0;
+  std::uint16_t total_vfs = 0;
+  std::uint16_t num_vfs = 0;
+  std::uint16_t first_vf_offset = 0;
+  std::uint16_t vf_stride = 0;
+  std::uint16_t vf_device_id = 0;
+  bool vf_enable = false;
+  bool vf_memory_enable = false;
+  // Per-VF BARs: bus_address from the capability, size per VF (sysfs row / TotalVFs),
+  // cpu_address = start of the whole aperture (sysfs VF row).
+  std::vector<Bar> vf_bars;
+  std::vector<std::optional<std::uint64_t>> vf_apertures;  // whole aperture per vf_bars entry
+};
+
+struct Msix {
+  std::uint16_t offset = 0;
+  int table_size = 0;
+  bool enabled = false;
+  bool function_mask = false;
+  int table_bar = 0;
+  std::uint32_t table_offset = 0;
+  int pba_bar = 0;
+  std::uint32_t pba_offset = 0;
+};
+
+struct PcieInfo {
+  std::uint16_t offset = 0;
+  int version = 0;
+  int port_type = 0;              // 0 EP, 1 legacy EP, 4 root port, 5 upstream, 6 downstream...
+  bool slot = false;
+  std::optional<int> link_speed;  // LnkSta current speed code (1 = 2.5 GT/s ...)
+  std::optional<int> link_width;
+  std::optional<int> max_link_speed;
+  std::optional<int> max_link_width;
+};
+// "Root Port", "Endpoint", "Upstream Port", ...
+const char* pcie_port_type_name(int type);
+
+struct Acs {
+  std::uint16_t offset = 0;
+  std::uint16_t capability = 0;   // SV 0x1, TB 0x2, RR 0x4, CR 0x8, UF 0x10, EC 0x20, DT 0x40
+  std::optional<std::uint16_t> control;
+};
+
+struct BusRange {
+  std::uint8_t primary = 0;
+  std::uint8_t secondary = 0;
+  std::uint8_t subordinate = 0;
+};
+
+struct Device {
+  // Identity.
+  std::uint32_t domain = 0;
+  std::uint8_t bus = 0;
+  std::uint8_t dev = 0;
+  std::uint8_t func = 0;
+  std::string bdf;                // "dddd:bb:dd.f"
+  std::uint16_t vendor_id = 0;
+  std::uint16_t device_id = 0;
+  std::uint32_t class_code = 0;   // base << 16 | sub << 8 | prog-if
+  std::optional<std::uint8_t> revision;
+  std::optional<std::uint16_t> subsys_vendor_id;
+  std::optional<std::uint16_t> subsys_id;
+  std::optional<std::uint8_t> header_type;  // low 7 bits
+  bool multifunction = false;
+  std::optional<std::uint16_t> command;
+  std::optional<std::uint16_t> status;
+  bool absent = false;            // config reads all ones: powered off or gone
+
+  // Facts from sysfs (or the lspci text).
+  std::string name;               // pci.ids "Vendor Device"
+  std::string class_name;
+  std::string driver;
+  std::optional<int> numa_node;
+  std::optional<int> iommu_group;
+  std::optional<int> dma_mask_bits;
+  std::optional<int> consistent_dma_mask_bits;
+  std::string power_state;        // "D0", "D3cold", ... ("" unknown)
+  bool asleep = false;            // D3cold: config space not read (no --wake)
+
+  ConfigSpace config;
+  std::size_t config_declared = 0;  // what stat() or the dump claims (256/4096)
+  std::optional<SysfsResource> resource;
+
+  // Decoded.
+  std::vector<Bar> bars;
+  std::optional<Rom> rom;
+  std::optional<BusRange> buses;
+  std::vector<BridgeWindow> windows;  // every window decoded, enabled or not
+  CapabilityList capabilities;
+  CapabilityList extended_capabilities;
+  std::vector<Rebar> rebars;
+  std::optional<Sriov> sriov;
+  std::optional<Msix> msix;
+  std::optional<PcieInfo> pcie;
+  std::optional<Acs> acs;
+  bool ari = false;               // ARI capability present
+
+  // Topology (link_topology()).
+  std::string parent_bdf;         // the bridge whose secondary bus holds this device
+  std::vector<std::string> children;
+
+  std::vector<model::Diagnostic> problems;  // malformed or hostile input, found decoding
+
+  bool is_bridge() const { return header_type && (*header_type == 1 || *header_type == 2); }
+  bool is_cardbus() const { return header_type && *header_type == 2; }
+  bool has_capability(std::uint16_t id, bool extended) const;
+};
+
+enum class Origin { sysfs, dump };
+
+struct PciModel {
+  Origin origin = Origin::sysfs;
+  std::string source;             // "/sys/bus/pci", "DIR/sys/bus/pci" or the dump file
+  std::vector<Device> devices;    // sorted by domain, bus, device, function
+  std::vector<model::Diagnostic> problems;  // source-level problems
+  bool config_truncated = false;  // some function gave only part of its config space
+  int asleep_count = 0;
+
+  const Device* find(const std::string& bdf) const;
+  // The bridges from `bdf`'s parent up to the top (nearest first); empty on a root bus.
+  std::vector<const Device*> upstream_path(const std::string& bdf) const;
+};
+
+} // namespace memmap::pci

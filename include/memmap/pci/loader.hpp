@@ -1,0 +1,38 @@
+// Building the PCI model from its sources through libpci: the linux-sysfs method (live, or
+// with sysfs.path = DIR/sys/bus/pci for --root) or the dump method (--lspci FILE, including
+// the mixed `lspci -v -x` text whose [size=] lines give sizes a bare dump lacks).
+#pragma once
+
+#include <string>
+
+#include <memmap/model/address_space.hpp>
+#include <memmap/pci/device.hpp>
+#include <memmap/source/pci_names.hpp>
+#include <memmap/source/sysroot.hpp>
+
+namespace memmap::pci {
+
+struct LoadOptions {
+  bool wake = false;  // read the config space of functions in D3cold too (wakes them)
+};
+
+// Every function under ROOT/sys/bus/pci/devices. Sysfs attributes (power_state, resource,
+// ids, dma masks) are read before config space. Throws SourceError if ROOT/sys/bus/pci is
+// missing, InputError if libpci rejects what it reads (the message names the file).
+PciModel load_sysfs(const source::SysRoot& root, const source::PciNames& names,
+                    const LoadOptions& opts = {});
+
+// An lspci -x/-xxx/-xxxx dump, with or without -v text. Throws SourceError if unreadable,
+// InputError "FILE:LINE: reason" if malformed. `use_text`: merge what the -v lines say
+// (CPU addresses, [size=], ROM shadows, driver); false decodes the hex alone, as lspci -F.
+PciModel load_dump(const std::string& file, const source::PciNames& names, bool use_text = true);
+
+// Parent bridges from bus numbers, children lists, BAR-inside-parent-window checks.
+void link_topology(PciModel& model);
+
+// Where each BAR, ROM and VF aperture lies in /proc/iomem (memory) or /proc/ioports (I/O);
+// either space may be null.
+void cross_reference(PciModel& model, const model::AddressSpace* iomem,
+                     const model::AddressSpace* ioports);
+
+} // namespace memmap::pci

@@ -1,0 +1,41 @@
+// Renderers for the PCI model: `memmap bar` blocks, the `memmap tree` hierarchy, and their
+// JSON contracts. They write to a passed stream and never read files.
+#pragma once
+
+#include <optional>
+#include <ostream>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include <memmap/pci/device.hpp>
+#include <memmap/render/format.hpp>
+#include <memmap/render/resource_tree.hpp>
+
+namespace memmap::render {
+
+struct BarRenderContext {
+  std::optional<std::uint64_t> highest_ram;  // the last System RAM byte in /proc/iomem
+  bool iomem_known = false;                  // a /proc/iomem was cross-referenced
+  bool ioports_known = false;
+};
+
+// One block per device, in model order.
+void render_bar_text(const pci::PciModel& model, const std::vector<const pci::Device*>& devices,
+                     const BarRenderContext& ctx, const Style& style, std::ostream& out);
+
+// {"devices":[...]} following the documented contract.
+nlohmann::ordered_json bar_to_json(const pci::PciModel& model,
+                                   const std::vector<const pci::Device*>& devices,
+                                   const BarRenderContext& ctx);
+nlohmann::ordered_json device_to_json(const pci::Device& dev, const BarRenderContext& ctx);
+
+// The hierarchy: root buses, bridges with their windows, devices with their BARs.
+void render_tree_text(const pci::PciModel& model, const Style& style, std::ostream& out);
+nlohmann::ordered_json tree_to_json(const pci::PciModel& model);
+
+// Short labels for an iomem annotation: "BAR1 mem64 pref", "ROM", "VF BAR0 mem64".
+std::vector<BarSpan> bar_spans(const pci::Device& dev);
+
+} // namespace memmap::render

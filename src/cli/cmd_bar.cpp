@@ -1,0 +1,176 @@
+// memmap bar, memmap tree: PCI devices, their BARs and bridge windows, cross-referenced
+// with the CPU address map.
+#include "command.hpp"
+
+#include <memmap/error.hpp>
+#include <memmap/pci/loader.hpp>
+#include <memmap/pci/selector.hpp>
+#include <memmap/render/pci.hpp>
+
+#include <iostream>
+
+namespace memmap::cli {
+
+namespace {
+
+struct BarArgs {
+  std::string selector;   // positional or -s
+  std::string slot;       // -s
+  std::string ids;        // -d
+  bool wake = false;
+};
+
+// The highest System RAM byte, for the DMA-mask comparison.
+std::optional<std::uint64_t>
+highest_ram(const model::AddressSpace& space)
+{
+  std::optional<std::uint64_t> top;
+  space.walk([&](const model::Region& r, const auto&) {
+    if (r.kind == model::RegionKind::system_ram && (!top || r.end > *top)) {
+      top = r.end;
+    }
+  });
+  return top;
+}
+
+// Cross-reference the model with the address maps that describe the same machine: with
+// --lspci only the listings given explicitly (--iomem/--ioports), otherwise the live or
+// --root ones. A map that cannot be read is said once and left out.
+render::BarRenderContext
+cross_reference(Context& ctx, pci::PciModel& model)
+{
+  render::BarRenderContext rc;
+  const auto& o = ctx.options();
+  const bool dump = !o.lspci_file.empty();
+  const model::AddressSpace* iomem = nullptr;
+  const model::AddressSpace* ioports = nullptr;
+  if (!dump || !o.iomem_file.empty()) {
+    try {
+      iomem = &ctx.iomem();
+    } catch (const std::exception& e) {
+      ctx.notice(std::string("no /proc/iomem cross-reference: ") + e.what());
+    }
+  }
+  if (!dump || !o.ioports_file.empty()) {
+    try {
+      ioports = &ctx.ioports();
+    } catch (const std::exception& e) {
+      ctx.notice(std::string("no /proc/ioports cross-reference: ") + e.what());
+    }
+  }
+  if (iomem && iomem->addresses_hidden) {
+    iomem = nullptr;
+  }
+  if (ioports && ioports->addresses_hidden) {
+    ioports = nullptr;
+  }
+  pci::cross_reference(model, iomem, ioports);
+  rc.iomem_known = iomem != nullptr;
+  rc.ioports_known = ioports != nullptr;
+  if (iomem) {
+    rc.highest_ram = highest_ram(*iomem);
+  }
+  return rc;
+}
+
+int
+run_bar(Context& ctx, const BarArgs& args)
+{
+  pci::Selector sel;
+  if (!args.selector.empty() && !args.slot.empty()) {
+    throw UsageError("give the selector either as SELECTOR or as -s, not both");
+  }
+  const std::string slot = args.selector.empty() ? args.slot : args.selector;
+  if (!slot.empty()) {
+    pci::parse_slot_selector(slot, sel);
+  }
+  if (!args.ids.empty()) {
+    pci::parse_id_selector(args.ids, sel);
+  }
+  ctx.set_pci_wake(args.wake);
+  // The model is annotated in place with the cross-reference; the Context keeps it loaded.
+  auto& model = ctx.pci();
+  ctx.report_pci_limits();
+  const auto rc = cross_reference(ctx, model);
+
+  std::vector<const pci::Device*> devices;
+  for (const auto& d : model.devices) {
+    if (sel.matches(d)) {
+      devices.push_back(&d);
+    }
+  }
+  if (ctx.options().json) {
+    ctx.out() << render::bar_to_json(model, devices, rc).dump(2) << '\n';
+  } else {
+    render::render_bar_text(model, devices, rc, ctx.style(), ctx.out());
+    for (const auto& p : model.problems) {
+      ctx.out() << "warning: " << p.located() << " [" << p.id << "]\n";
+    }
+  }
+  if (devices.empty() && (!slot.empty() || !args.ids.empty())) {
+    ctx.err() << "memmap: no PCI device matches"
+              << (slot.empty() ? "" : " -s " + slot) << (args.ids.empty() ? "" : " -d " + args.ids)
+              << " in " << model.source << '\n';
+    return k_exit_findings;
+  }
+  return k_exit_ok;
+}
+
+int
+run_tree(Context& ctx, bool wake)
+{
+  ctx.set_pci_wake(wake);
+  const auto& model = ctx.pci();
+  ctx.report_pci_limits();
+  if (ctx.options().json) {
+    ctx.out() << render::tree_to_json(model).dump(2) << '\n';
+  } else {
+    render::render_tree_text(model, ctx.style(), ctx.out());
+  }
+  return k_exit_ok;
+}
+
+} // namespace
+
+void
+add_bar_commands(CLI::App& app, CommandList& cmds)
+{
+  auto args = std::make_shared<BarArgs>();
+  CLI::App* bar = app.add_subcommand(
+    "bar", "PCI devices: BARs (bus and CPU addresses, sizes), ROM, bridge windows, capabilities, "
+           "Resizable BAR, SR-IOV, each BAR matched to its /proc/iomem line");
+  bar->add_option("SELECTOR", args->selector,
+                  "Devices to show, as lspci -s: [[[[domain]:]bus]:][slot][.[func]]; default: all")
+    ->type_name("SELECTOR");
+  bar->add_option("-s,--slot", args->slot, "The same selector as an option (lspci -s)")
+    ->type_name("SELECTOR");
+  bar->add_option("-d,--id", args->ids, "Devices with these ids, as lspci -d: [vendor]:[device] in hex")
+    ->type_name("VEN:DEV");
+  bar->add_flag("--wake", args->wake,
+                "Also read the config space of functions in D3cold (this wakes them)");
+  bar->footer(
+    "Reads the PCI devices through libpci: live sysfs (/sys/bus/pci), --root DIR/sys/bus/pci,\n"
+    "or an lspci dump (--lspci FILE: lspci -x/-xxx/-xxxx, or the mixed lspci -v -x text whose\n"
+    "[size=..] lines give sizes). The bus address comes from config space, the CPU address and\n"
+    "size from sysfs `resource` (or the lspci text); each BAR is matched to the /proc/iomem or\n"
+    "/proc/ioports line that holds it (with --lspci, only when --iomem/--ioports is given).\n"
+    "Exit status 1: the selector matched no device.\n"
+    "Examples:\n"
+    "  memmap bar                     every device\n"
+    "  memmap bar 04:00.0             one function (lspci -s syntax)\n"
+    "  memmap bar -d 10de:            every NVIDIA function\n"
+    "  memmap --lspci gpu.txt --iomem iomem.txt bar --json");
+  cmds.push_back({bar, [args](Context& ctx) { return run_bar(ctx, *args); }});
+
+  auto wake = std::make_shared<bool>(false);
+  CLI::App* tree = app.add_subcommand(
+    "tree", "The PCI hierarchy (as lspci -tv) with every bridge's windows and every device's BARs");
+  tree->add_flag("--wake", *wake, "Also read the config space of functions in D3cold (this wakes them)");
+  tree->footer("Root buses, root ports, switches and endpoints as bus numbers link them; each bridge\n"
+               "shows its enabled windows and each device its BARs, so one look shows which window\n"
+               "holds which BAR (CPU addresses; the bus address is added where they differ).\n"
+               "Examples: memmap tree    memmap --root DIR tree --json");
+  cmds.push_back({tree, [wake](Context& ctx) { return run_tree(ctx, *wake); }});
+}
+
+} // namespace memmap::cli

@@ -1,0 +1,496 @@
+#include <memmap/pci/loader.hpp>
+
+#include <memmap/error.hpp>
+#include <memmap/pci/decode.hpp>
+#include <memmap/pci/lspci_text.hpp>
+
+#include <algorithm>
+#include <charconv>
+#include <csetjmp>
+#include <cstdarg>
+#include <cstdio>
+#include <map>
+#include <memory>
+#include <tuple>
+
+#include <fmt/format.h>
+
+extern "C" {
+#include <pci/pci.h>
+}
+
+namespace memmap::pci {
+
+namespace {
+
+// libpci reports fatal errors through a callback that must not return. memmap jumps back
+// to the guarded call below and turns the message into an exception there. Only libpci's
+// own C frames lie between the setjmp and the callback.
+thread_local std::jmp_buf* t_jump = nullptr;
+thread_local char t_error[512];
+
+extern "C" void
+libpci_error(char* msg, ...)
+{
+  va_list ap;
+  va_start(ap, msg);
+  std::vsnprintf(t_error, sizeof t_error, msg, ap);
+  va_end(ap);
+  if (t_jump) {
+    std::longjmp(*t_jump, 1);
+  }
+  std::fprintf(stderr, "memmap: libpci: %s\n", t_error);
+  std::abort();
+}
+
+extern "C" void
+libpci_quiet(char*, ...)
+{
+}
+
+constexpr unsigned k_fill_sysfs = PCI_FILL_IDENT | PCI_FILL_CLASS | PCI_FILL_NUMA_NODE
+                                  | PCI_FILL_IOMMU_GROUP | PCI_FILL_DRIVER;
+constexpr unsigned k_fill_dump = PCI_FILL_IDENT | PCI_FILL_CLASS;
+
+// pci_init + pci_scan_bus + pci_fill_info under the error guard. Returns false with
+// t_error set if libpci gave up. No C++ object with a destructor lives in this frame.
+bool
+scan_guarded(pci_access* a, unsigned fill)
+{
+  std::jmp_buf jb;
+  t_jump = &jb;
+  if (setjmp(jb) != 0) {
+    t_jump = nullptr;
+    return false;
+  }
+  pci_init(a);
+  pci_scan_bus(a);
+  for (pci_dev* d = a->devices; d; d = d->next) {
+    pci_fill_info(d, static_cast<int>(fill));
+  }
+  t_jump = nullptr;
+  return true;
+}
+
+struct AccessDeleter {
+  void operator()(pci_access* a) const
+  {
+    if (a) {
+      pci_cleanup(a);
+    }
+  }
+};
+using AccessPtr = std::unique_ptr<pci_access, AccessDeleter>;
+
+AccessPtr
+make_access(unsigned method)
+{
+  AccessPtr a(pci_alloc());
+  a->method = method;
+  a->error = libpci_error;
+  a->warning = libpci_quiet;
+  a->debug = libpci_quiet;
+  return a;
+}
+
+// Read as much config space as the method gives: whole blocks as lspci does (4096, 256,
+// 128, 64), then dword by dword for odd-sized dumps. Each byte read is marked present.
+ConfigSpace
+read_config(pci_dev* d)
+{
+  std::vector<std::uint8_t> bytes(4096, 0);
+  std::size_t got = 0;
+  for (int len : {4096, 256, 128, 64}) {
+    if (pci_read_block(d, 0, bytes.data(), len)) {
+      got = static_cast<std::size_t>(len);
+      break;
+    }
+  }
+  // An odd-sized dump: continue dword by dword up to where it ends.
+  while (got < bytes.size() && pci_read_block(d, static_cast<int>(got), bytes.data() + got, 4)) {
+    got += 4;
+  }
+  bytes.resize(got);
+  return ConfigSpace::from_bytes(std::move(bytes));
+}
+
+std::optional<int>
+parse_int(const std::optional<std::string>& s)
+{
+  if (!s) {
+    return std::nullopt;
+  }
+  int v = 0;
+  auto [ptr, ec] = std::from_chars(s->data(), s->data() + s->size(), v, 10);
+  if (ec != std::errc() || ptr != s->data() + s->size()) {
+    return std::nullopt;
+  }
+  return v;
+}
+
+std::string
+canonical_bdf(const pci_dev* d)
+{
+  return fmt::format("{:04x}:{:02x}:{:02x}.{}", static_cast<unsigned>(d->domain), d->bus, d->dev,
+                     d->func);
+}
+
+void
+sort_devices(PciModel& m)
+{
+  std::sort(m.devices.begin(), m.devices.end(), [](const Device& a, const Device& b) {
+    return std::tie(a.domain, a.bus, a.dev, a.func) < std::tie(b.domain, b.bus, b.dev, b.func);
+  });
+}
+
+void
+name_device(Device& dev, const source::PciNames& names)
+{
+  dev.name = names.device(dev.vendor_id, dev.device_id);
+  dev.class_name = names.class_name(dev.class_code);
+}
+
+} // namespace
+
+PciModel
+load_sysfs(const source::SysRoot& root, const source::PciNames& names, const LoadOptions& opts)
+{
+  PciModel model;
+  model.origin = Origin::sysfs;
+  model.source = root.display("sys/bus/pci");
+  if (!root.exists("sys/bus/pci/devices")) {
+    throw SourceError(root.display("sys/bus/pci/devices") + ": no such directory (no PCI sysfs)");
+  }
+
+  AccessPtr a = make_access(PCI_ACCESS_SYS_BUS_PCI);
+  const std::string sysfs_path = root.path("sys/bus/pci").string();
+  pci_set_param(a.get(), const_cast<char*>("sysfs.path"), const_cast<char*>(sysfs_path.c_str()));
+  if (!scan_guarded(a.get(), k_fill_sysfs)) {
+    throw InputError(fmt::format("{}: libpci: {}", model.source, t_error));
+  }
+
+  for (pci_dev* p = a->devices; p; p = p->next) {
+    Device dev;
+    dev.domain = static_cast<std::uint32_t>(p->domain);
+    dev.bus = p->bus;
+    dev.dev = p->dev;
+    dev.func = p->func;
+    dev.bdf = canonical_bdf(p);
+    dev.vendor_id = p->vendor_id;
+    dev.device_id = p->device_id;
+    const std::string dir = "sys/bus/pci/devices/" + dev.bdf;
+
+    // Sysfs attributes first: they never touch the device.
+    if (auto cls = root.read_line(dir + "/class")) {
+      if (auto c = source::parse_sysfs_hex(*cls)) {
+        dev.class_code = static_cast<std::uint32_t>(*c & 0xffffff);
+      }
+    }
+    if (dev.class_code == 0) {
+      dev.class_code = static_cast<std::uint32_t>(p->device_class) << 8;
+    }
+    if (auto res = root.read(dir + "/resource", 1 << 16)) {
+      dev.resource = parse_sysfs_resource(res.data, root.display(dir + "/resource"));
+      for (const auto& pr : dev.resource->problems) {
+        dev.problems.push_back(pr);
+      }
+    }
+    dev.power_state = root.read_line(dir + "/power_state").value_or("");
+    dev.dma_mask_bits = parse_int(root.read_line(dir + "/dma_mask_bits"));
+    dev.consistent_dma_mask_bits = parse_int(root.read_line(dir + "/consistent_dma_mask_bits"));
+    if (const char* drv = pci_get_string_property(p, PCI_FILL_DRIVER)) {
+      dev.driver = drv;
+    } else if (auto link = root.link_name(dir + "/driver")) {
+      dev.driver = *link;  // a captured sysroot: the link's target is not there
+    }
+    if (p->known_fields & PCI_FILL_NUMA_NODE && p->numa_node >= 0) {
+      dev.numa_node = p->numa_node;
+    }
+    if (const char* grp = pci_get_string_property(p, PCI_FILL_IOMMU_GROUP)) {
+      dev.iommu_group = parse_int(std::string(grp));
+    }
+
+    // Then config space, unless that would wake a sleeping function.
+    if (dev.power_state == "D3cold" && !opts.wake) {
+      dev.asleep = true;
+      ++model.asleep_count;
+    } else {
+      dev.config = read_config(p);
+      if (dev.config.size() < 256 && !dev.config.empty()) {
+        model.config_truncated = true;
+      }
+    }
+    decode_device(dev, model.source);
+    name_device(dev, names);
+    model.devices.push_back(std::move(dev));
+  }
+  sort_devices(model);
+  link_topology(model);
+  return model;
+}
+
+PciModel
+load_dump(const std::string& file, const source::PciNames& names, bool use_text)
+{
+  PciModel model;
+  model.origin = Origin::dump;
+  model.source = file;
+
+  const auto text = source::read_file(file, file);
+  if (!text) {
+    throw SourceError(text.message);
+  }
+  const LspciText scanned = scan_lspci_text(text.data, file);
+  if (scanned.devices.empty()) {
+    throw InputError(file + ": no lspci device header (\"BB:DD.F \" at the start of a line)");
+  }
+
+  AccessPtr a = make_access(PCI_ACCESS_DUMP);
+  pci_set_param(a.get(), const_cast<char*>("dump.name"), const_cast<char*>(file.c_str()));
+  if (!scan_guarded(a.get(), k_fill_dump)) {
+    throw InputError(fmt::format("{}: libpci: {}", file, t_error));
+  }
+
+  std::map<std::string, const TextDevice*> by_bdf;
+  for (const auto& td : scanned.devices) {
+    by_bdf.emplace(td.bdf, &td);
+  }
+
+  for (pci_dev* p = a->devices; p; p = p->next) {
+    Device dev;
+    dev.domain = static_cast<std::uint32_t>(p->domain);
+    dev.bus = p->bus;
+    dev.dev = p->dev;
+    dev.func = p->func;
+    dev.bdf = canonical_bdf(p);
+    dev.config = read_config(p);
+    if (dev.config.size() < 256) {
+      model.config_truncated = true;
+    }
+    decode_device(dev, file);
+    dev.vendor_id = p->vendor_id;
+    dev.device_id = p->device_id;
+
+    // What the -v text adds: CPU addresses and sizes as the kernel reported them.
+    const auto it = by_bdf.find(dev.bdf);
+    if (use_text && it != by_bdf.end()) {
+      const TextDevice& td = *it->second;
+      dev.driver = td.driver;
+      std::size_t seq = 0;
+      for (const auto& tr : td.regions) {
+        Bar* bar = nullptr;
+        if (tr.index >= 0) {
+          for (auto& b : dev.bars) {
+            bar = b.index == tr.index ? &b : bar;
+          }
+        } else if (seq < dev.bars.size()) {
+          bar = &dev.bars[seq];
+        }
+        ++seq;
+        if (!bar || (bar->kind == BarKind::io) != tr.io) {
+          dev.problems.push_back(model::Diagnostic{
+            model::Severity::warning, "lspci-text-region", file, tr.line,
+            dev.bdf + ": region line does not match any BAR in the hex dump; ignored"});
+          continue;
+        }
+        if (tr.address) {
+          bar->cpu_address = tr.address;
+        }
+        bar->size = tr.size ? tr.size : bar->size;
+        bar->is_virtual = bar->is_virtual || tr.is_virtual;
+        if (bar->cpu_address) {
+          bar->unassigned = false;
+          bar->ignored = false;
+        }
+      }
+      if (td.rom) {
+        if (!dev.rom) {
+          dev.rom = Rom{};
+          dev.rom->raw = dev.config.u32(dev.is_bridge() ? k_cfg_bridge_rom : k_cfg_rom);
+          dev.rom->enabled = !td.rom->disabled;
+        }
+        if (td.rom->address) {
+          dev.rom->cpu_address = td.rom->address;
+          dev.rom->unassigned = false;
+          dev.rom->ignored = false;
+        }
+        dev.rom->size = td.rom->size ? td.rom->size : dev.rom->size;
+        dev.rom->is_virtual = dev.rom->is_virtual || td.rom->is_virtual;
+        dev.rom->enabled = !td.rom->disabled && dev.rom->enabled;
+      }
+    }
+    name_device(dev, names);
+    model.devices.push_back(std::move(dev));
+  }
+  sort_devices(model);
+  link_topology(model);
+  return model;
+}
+
+// ---------------------------------------------------------------------------------------
+
+void
+link_topology(PciModel& model)
+{
+  std::map<std::pair<std::uint32_t, int>, std::string> bridge_for_bus;
+  for (const auto& d : model.devices) {
+    if (d.is_bridge() && d.buses && d.buses->secondary != 0 && !d.absent) {
+      bridge_for_bus.emplace(std::make_pair(d.domain, static_cast<int>(d.buses->secondary)), d.bdf);
+    }
+  }
+  for (auto& d : model.devices) {
+    d.children.clear();
+  }
+  for (auto& d : model.devices) {
+    const auto it = bridge_for_bus.find({d.domain, d.bus});
+    d.parent_bdf = (it != bridge_for_bus.end() && it->second != d.bdf) ? it->second : "";
+  }
+  // Break cycles (hostile bus numbers): a device whose upstream walk meets itself loses its
+  // parent link.
+  for (auto& d : model.devices) {
+    const Device* cur = &d;
+    for (std::size_t steps = 0; cur && !cur->parent_bdf.empty(); ++steps) {
+      cur = model.find(cur->parent_bdf);
+      if (cur == &d || steps > model.devices.size()) {
+        model.problems.push_back(model::Diagnostic{
+          model::Severity::warning, "pci-topology-cycle", model.source, 0,
+          d.bdf + ": bridge bus numbers form a cycle; parent link dropped"});
+        d.parent_bdf.clear();
+        break;
+      }
+    }
+  }
+  for (auto& d : model.devices) {
+    if (d.parent_bdf.empty()) {
+      continue;
+    }
+    for (auto& p : model.devices) {
+      if (p.bdf == d.parent_bdf) {
+        p.children.push_back(d.bdf);
+      }
+    }
+  }
+
+  // Does each BAR lie inside one of its parent bridge's windows?
+  for (auto& d : model.devices) {
+    const Device* parent = d.parent_bdf.empty() ? nullptr : model.find(d.parent_bdf);
+    if (!parent) {
+      continue;
+    }
+    for (auto& b : d.bars) {
+      const bool use_cpu = b.cpu_address.has_value();
+      const auto addr = use_cpu ? b.cpu_address : b.bus_address;
+      if (!addr) {
+        continue;
+      }
+      const std::uint64_t last = *addr + (b.size.value_or(1) - 1);
+      bool inside = false;
+      for (const auto& w : parent->windows) {
+        if (!w.enabled) {
+          continue;
+        }
+        const bool kind_ok = b.kind == BarKind::io ? w.kind == WindowKind::io
+                             : b.prefetchable ? w.kind != WindowKind::io
+                                              : w.kind == WindowKind::mem;
+        const std::uint64_t ws = use_cpu && w.cpu_start ? *w.cpu_start : w.bus_start;
+        const std::uint64_t we = use_cpu && w.cpu_end ? *w.cpu_end : w.bus_end;
+        if (kind_ok && *addr >= ws && last <= we && last >= *addr) {
+          inside = true;
+        }
+      }
+      b.inside_parent_window = inside;
+    }
+  }
+}
+
+namespace {
+
+struct Found {
+  const model::Region* region = nullptr;
+  std::vector<const model::Region*> parents;
+};
+
+Placement
+make_placement(const Found& f, bool exact, bool by_bus)
+{
+  Placement p;
+  for (const auto* r : f.parents) {
+    p.path.push_back(r->name);
+  }
+  p.path.push_back(f.region->name);
+  p.exact = exact;
+  p.by_bus_address = by_bus;
+  if (exact) {
+    for (const auto& c : f.region->children) {
+      if (c.start == f.region->start && c.end == f.region->end) {
+        p.claimed_by = c.name;
+        break;
+      }
+    }
+  }
+  return p;
+}
+
+std::optional<Placement>
+place(const model::AddressSpace& space, const std::string& bdf, std::uint64_t addr,
+      std::optional<std::uint64_t> size, bool by_bus)
+{
+  if (space.addresses_hidden) {
+    return std::nullopt;
+  }
+  Found exact;
+  Found deepest;
+  std::size_t deepest_depth = 0;
+  space.walk([&](const model::Region& r, const std::vector<const model::Region*>& parents) {
+    if (!exact.region && r.kind == model::RegionKind::pci_device && r.owner.bdf == bdf
+        && r.start == addr && (!size || r.end == addr + *size - 1)) {
+      exact = Found{&r, parents};
+    }
+    if (r.contains(addr) && (!deepest.region || parents.size() + 1 > deepest_depth)) {
+      deepest = Found{&r, parents};
+      deepest_depth = parents.size() + 1;
+    }
+  });
+  if (exact.region) {
+    return make_placement(exact, true, by_bus);
+  }
+  if (deepest.region) {
+    return make_placement(deepest, false, by_bus);
+  }
+  return std::nullopt;
+}
+
+} // namespace
+
+void
+cross_reference(PciModel& model, const model::AddressSpace* iomem, const model::AddressSpace* ioports)
+{
+  for (auto& d : model.devices) {
+    for (auto& b : d.bars) {
+      const model::AddressSpace* space = b.kind == BarKind::io ? ioports : iomem;
+      const auto addr = b.cpu_address ? b.cpu_address : b.bus_address;
+      if (!space || !addr) {
+        continue;
+      }
+      b.placement = place(*space, d.bdf, *addr, b.size, !b.cpu_address);
+    }
+    if (d.rom && iomem) {
+      const auto addr = d.rom->cpu_address ? d.rom->cpu_address : d.rom->bus_address;
+      if (addr) {
+        d.rom->placement = place(*iomem, d.bdf, *addr, d.rom->size, !d.rom->cpu_address);
+      }
+    }
+    if (d.sriov) {
+      for (std::size_t i = 0; i < d.sriov->vf_bars.size(); ++i) {
+        auto& b = d.sriov->vf_bars[i];
+        const model::AddressSpace* space = b.kind == BarKind::io ? ioports : iomem;
+        const auto addr = b.cpu_address ? b.cpu_address : b.bus_address;
+        if (space && addr) {
+          b.placement = place(*space, d.bdf, *addr, d.sriov->vf_apertures[i], !b.cpu_address);
+        }
+      }
+    }
+  }
+}
+
+} // namespace memmap::pci

@@ -1,0 +1,856 @@
+#include <memmap/render/pci.hpp>
+
+#include <algorithm>
+#include <map>
+
+#include <fmt/format.h>
+
+namespace memmap::render {
+
+using json = nlohmann::ordered_json;
+using pci::Bar;
+using pci::BarKind;
+using pci::BridgeWindow;
+using pci::Device;
+using pci::PciModel;
+using pci::WindowKind;
+
+namespace {
+
+json
+hex_or_null(const std::optional<std::uint64_t>& v)
+{
+  return v ? json(hex0x(*v)) : json(nullptr);
+}
+
+json
+num_or_null(const std::optional<std::uint64_t>& v)
+{
+  return v ? json(*v) : json(nullptr);
+}
+
+std::string
+short_bdf(const Device& d)
+{
+  // lspci style: the domain only when it is not 0.
+  return d.domain == 0 ? d.bdf.substr(5) : d.bdf;
+}
+
+std::string
+bar_kind_text(const Bar& b)
+{
+  if (b.kind == BarKind::io) {
+    return "io";
+  }
+  std::string s = b.mem_type == "low-1M" ? "mem1M" : b.mem_type == "type 3" ? "mem?" : b.bits == 64 ? "mem64" : "mem32";
+  if (b.prefetchable) {
+    s += " pref";
+  }
+  return s;
+}
+
+std::string
+range_text(std::optional<std::uint64_t> addr, std::optional<std::uint64_t> size, int width)
+{
+  if (!addr) {
+    return "-";
+  }
+  if (!size || *size == 0) {
+    return hex(*addr, width) + "-?";
+  }
+  return hex(*addr, width) + "-" + hex(*addr + *size - 1, width);
+}
+
+std::string
+size_text(std::optional<std::uint64_t> size)
+{
+  return size ? human_size(*size) : "?";
+}
+
+std::string
+placement_text(const std::optional<pci::Placement>& p, bool space_known, const char* space_name)
+{
+  if (!space_known) {
+    return "";
+  }
+  if (!p) {
+    return fmt::format("not in {}", space_name);
+  }
+  std::string s;
+  for (std::size_t i = 0; i < p->path.size(); ++i) {
+    s += (i ? " > " : "") + p->path[i];
+  }
+  if (!p->claimed_by.empty()) {
+    s += " > " + p->claimed_by;
+  }
+  if (!p->exact) {
+    s = "inside " + s + " (no line of its own)";
+  }
+  if (p->by_bus_address) {
+    s += " [by bus address]";
+  }
+  return s;
+}
+
+std::string
+bar_notes(const Bar& b)
+{
+  std::vector<std::string> notes;
+  const auto st = b.state();
+  if (!st.empty()) {
+    notes.push_back(st);
+  }
+  if (b.enhanced) {
+    notes.push_back("enhanced allocation");
+  }
+  if (auto off = b.translation_offset()) {
+    notes.push_back(fmt::format("bus {} (offset {}{:#x})", hex(*b.bus_address), *off < 0 ? "-" : "+",
+                                *off < 0 ? static_cast<std::uint64_t>(-*off) : static_cast<std::uint64_t>(*off)));
+  } else if (!b.cpu_address && b.bus_address) {
+    notes.push_back("bus address");
+  }
+  if (auto al = b.naturally_aligned(); al && !*al) {
+    notes.push_back("not naturally aligned");
+  }
+  if (b.inside_parent_window && !*b.inside_parent_window) {
+    notes.push_back("OUTSIDE parent bridge windows");
+  }
+  std::string s;
+  for (std::size_t i = 0; i < notes.size(); ++i) {
+    s += (i ? ", " : "") + notes[i];
+  }
+  return s;
+}
+
+// Wrap "[off] name" items into lines of at most `width` characters.
+void
+write_wrapped(std::ostream& out, const std::string& head, const std::vector<std::string>& items,
+              std::size_t width = 100)
+{
+  const std::string indent(head.size(), ' ');
+  std::string line = head;
+  bool first = true;
+  for (std::size_t i = 0; i < items.size(); ++i) {
+    std::string item = items[i] + (i + 1 < items.size() ? "," : "");
+    if (!first && line.size() + 1 + item.size() > width) {
+      out << line << '\n';
+      line = indent;
+      first = true;
+    }
+    line += (first ? "" : " ") + item;
+    first = false;
+  }
+  out << line << '\n';
+}
+
+std::string
+cap_item(const pci::Capability& c, const Device& d)
+{
+  std::string name = pci::capability_name(c.id, c.extended);
+  if (!c.extended && c.id == 0x10 && d.pcie && d.pcie->offset == c.offset) {
+    name += fmt::format(" v{} {}", d.pcie->version, pci::pcie_port_type_name(d.pcie->port_type));
+  }
+  return fmt::format("[{:x}] {}", c.offset, name);
+}
+
+std::string
+acs_bits(std::uint16_t v)
+{
+  static const std::pair<std::uint16_t, const char*> k_bits[] = {
+    {0x1, "SV"}, {0x2, "TB"}, {0x4, "RR"}, {0x8, "CR"}, {0x10, "UF"}, {0x20, "EC"}, {0x40, "DT"}};
+  std::string s;
+  for (const auto& [bit, name] : k_bits) {
+    if (v & bit) {
+      s += (s.empty() ? "" : " ") + std::string(name);
+    }
+  }
+  return s.empty() ? "none" : s;
+}
+
+std::string
+window_kind_text(const BridgeWindow& w)
+{
+  switch (w.kind) {
+  case WindowKind::io:
+    return "io";
+  case WindowKind::mem:
+    return "mem";
+  case WindowKind::prefetchable:
+    return "pref";
+  }
+  return "mem";
+}
+
+std::string
+device_title(const Device& d)
+{
+  std::string s = d.bdf + "  ";
+  s += d.class_name.empty() ? fmt::format("Class {:06x}", d.class_code) : d.class_name;
+  s += ": " + d.name;
+  if (d.revision && *d.revision != 0) {
+    s += fmt::format(" (rev {:02x})", *d.revision);
+  }
+  return s;
+}
+
+void
+write_device(const Device& d, const BarRenderContext& ctx, const Style& style, std::ostream& out)
+{
+  out << style.paint(device_title(d), Color::bold) << '\n';
+
+  // Identity.
+  std::string id = fmt::format("  id {:04x}:{:04x}  class {:06x}", d.vendor_id, d.device_id, d.class_code);
+  if (d.header_type) {
+    id += fmt::format("  header {}", *d.header_type);
+  }
+  if (d.multifunction) {
+    id += " (multifunction)";
+  }
+  if (d.pcie) {
+    id += fmt::format("  PCIe {}", pci::pcie_port_type_name(d.pcie->port_type));
+  }
+  id += "  driver " + (d.driver.empty() ? std::string("-") : d.driver);
+  if (d.numa_node) {
+    id += fmt::format("  NUMA {}", *d.numa_node);
+  }
+  if (d.iommu_group) {
+    id += fmt::format("  IOMMU group {}", *d.iommu_group);
+  }
+  if (!d.parent_bdf.empty()) {
+    id += "  behind " + d.parent_bdf;
+  }
+  out << id << '\n';
+
+  if (d.dma_mask_bits && !d.driver.empty()) {
+    std::string dma = fmt::format("  DMA mask {} bits", *d.dma_mask_bits);
+    if (d.consistent_dma_mask_bits) {
+      dma += fmt::format(" (coherent {})", *d.consistent_dma_mask_bits);
+    }
+    if (ctx.highest_ram && *d.dma_mask_bits > 0) {
+      const int bits = std::min({*d.dma_mask_bits, d.consistent_dma_mask_bits.value_or(64), 64});
+      const std::uint64_t limit = bits >= 64 ? ~std::uint64_t{0} : (std::uint64_t{1} << bits) - 1;
+      if (*ctx.highest_ram <= limit) {
+        dma += fmt::format(": reaches all RAM (highest byte {})", hex(*ctx.highest_ram));
+      } else {
+        dma += fmt::format(": RAM above {} (up to {}) needs an IOMMU or bounce buffers",
+                           hex(limit), hex(*ctx.highest_ram));
+      }
+    }
+    out << dma << '\n';
+  }
+  if (d.asleep) {
+    out << "  " << style.paint("asleep", Color::yellow) << ": power state " << d.power_state
+        << ", config space not read (memmap bar --wake reads it and wakes the device)\n";
+  }
+  if (d.absent) {
+    out << "  " << style.paint("absent", Color::yellow)
+        << ": config space reads all ones (powered off or gone)\n";
+  }
+
+  // Rows: BARs, ROM, windows.
+  struct Row {
+    std::string label, kind, range, size, notes, where;
+  };
+  std::vector<Row> rows;
+  int width = 8;
+  auto addr_of = [](const Bar& b) { return b.cpu_address ? b.cpu_address : b.bus_address; };
+  for (const auto& b : d.bars) {
+    if (auto a = addr_of(b)) {
+      width = std::max(width, hex_digits(*a + b.size.value_or(1) - 1));
+    }
+  }
+  for (const auto& b : d.bars) {
+    const int w = b.kind == BarKind::io ? 4 : width;
+    rows.push_back({fmt::format("BAR{}", b.index), bar_kind_text(b), range_text(addr_of(b), b.size, w),
+                    size_text(b.size), bar_notes(b),
+                    placement_text(b.placement, b.kind == BarKind::io ? ctx.ioports_known : ctx.iomem_known,
+                                   b.kind == BarKind::io ? "/proc/ioports" : "/proc/iomem")});
+  }
+  if (d.rom) {
+    const auto& r = *d.rom;
+    std::vector<std::string> notes;
+    notes.push_back(r.enabled ? "enabled" : "disabled");
+    if (r.is_virtual) {
+      notes.push_back("virtual");
+    }
+    if (r.unassigned) {
+      notes.push_back("unassigned");
+    }
+    if (r.ignored) {
+      notes.push_back("ignored");
+    }
+    if (r.bus_address && r.cpu_address && *r.bus_address != *r.cpu_address) {
+      notes.push_back("bus " + hex(*r.bus_address));
+    }
+    std::string n;
+    for (std::size_t i = 0; i < notes.size(); ++i) {
+      n += (i ? ", " : "") + notes[i];
+    }
+    const auto addr = r.cpu_address ? r.cpu_address : r.bus_address;
+    rows.push_back({"ROM", "mem32", range_text(addr, r.size, width), size_text(r.size), n,
+                    placement_text(r.placement, ctx.iomem_known, "/proc/iomem")});
+  }
+  for (const auto& w : d.windows) {
+    std::string notes = fmt::format("{}-bit", w.bits);
+    if (!w.enabled) {
+      rows.push_back({"window", window_kind_text(w), "-", "-", "disabled (base > limit)", ""});
+      continue;
+    }
+    if (w.cpu_start && *w.cpu_start != w.bus_start) {
+      notes += ", bus " + hex(w.bus_start) + "-" + hex(w.bus_end);
+    }
+    if (w.cardbus_index >= 0) {
+      notes += fmt::format(", CardBus window {}", w.cardbus_index);
+    }
+    const int ww = w.kind == WindowKind::io ? 4 : width;
+    rows.push_back({"window", window_kind_text(w), hex(w.start(), ww) + "-" + hex(w.end(), ww),
+                    human_size(w.end() - w.start() + 1), notes, ""});
+  }
+  std::size_t wl = 0, wk = 0, wr = 0, ws = 0, wn = 0;
+  for (const auto& r : rows) {
+    wl = std::max(wl, r.label.size());
+    wk = std::max(wk, r.kind.size());
+    wr = std::max(wr, r.range.size());
+    ws = std::max(ws, r.size.size());
+    wn = std::max(wn, r.notes.size());
+  }
+  for (const auto& r : rows) {
+    std::string line = fmt::format("  {:<{}}  {:<{}}  {:<{}}  {:>{}}", r.label, wl, r.kind, wk, r.range, wr,
+                                   r.size, ws);
+    if (wn > 0) {
+      line += fmt::format("  {:<{}}", r.notes, wn);
+    }
+    if (!r.where.empty()) {
+      line += "  " + r.where;
+    }
+    while (!line.empty() && line.back() == ' ') {
+      line.pop_back();
+    }
+    out << line << '\n';
+  }
+  if (d.buses) {
+    out << fmt::format("  buses primary {:02x}, secondary {:02x}, subordinate {:02x}\n", d.buses->primary,
+                       d.buses->secondary, d.buses->subordinate);
+  }
+
+  if (d.msix) {
+    const auto& m = *d.msix;
+    out << fmt::format("  MSI-X {} vectors, table BAR{}+{:#x}, PBA BAR{}+{:#x}, {}\n", m.table_size, m.table_bar,
+                       m.table_offset, m.pba_bar, m.pba_offset, m.enabled ? "enabled" : "disabled");
+  }
+  for (const auto& rb : d.rebars) {
+    for (const auto& e : rb.entries) {
+      std::string sizes;
+      for (auto s : e.supported_sizes) {
+        sizes += (sizes.empty() ? "" : " ") + human_size(s);
+      }
+      out << fmt::format("  {} BAR{}: current {}, supported {}\n", rb.vf ? "VF ReBAR" : "ReBAR", e.bar,
+                         e.current_size ? human_size(*e.current_size) : "?", sizes.empty() ? "-" : sizes);
+    }
+  }
+  if (d.sriov) {
+    const auto& s = *d.sriov;
+    out << fmt::format("  SR-IOV TotalVFs {}, NumVFs {}, InitialVFs {}, VF offset {}, stride {}, VF device {:04x}, "
+                       "VFs {}\n",
+                       s.total_vfs, s.num_vfs, s.initial_vfs, s.first_vf_offset, s.vf_stride, s.vf_device_id,
+                       s.vf_enable ? "enabled" : "disabled");
+    for (std::size_t i = 0; i < s.vf_bars.size(); ++i) {
+      const auto& b = s.vf_bars[i];
+      const auto addr = b.cpu_address ? b.cpu_address : b.bus_address;
+      std::string line = fmt::format("    VF BAR{} {:<10} {}", b.index, bar_kind_text(b),
+                                     addr ? hex(*addr, width) : std::string("-"));
+      line += fmt::format("  {} per VF", size_text(b.size));
+      if (s.vf_apertures[i]) {
+        line += fmt::format(", aperture {}", human_size(*s.vf_apertures[i]));
+      } else {
+        line += " (per-VF size from sysfs `resource` only)";
+      }
+      const auto where = placement_text(b.placement, ctx.iomem_known, "/proc/iomem");
+      if (!where.empty()) {
+        line += "  " + where;
+      }
+      out << line << '\n';
+    }
+  }
+  if (d.acs) {
+    out << fmt::format("  ACS   capable {}; enabled {}\n", acs_bits(d.acs->capability),
+                       d.acs->control ? acs_bits(*d.acs->control) : std::string("?"));
+  }
+
+  if (!d.capabilities.entries.empty() || d.capabilities.access_denied) {
+    std::vector<std::string> items;
+    for (const auto& c : d.capabilities.entries) {
+      items.push_back(cap_item(c, d));
+    }
+    if (d.capabilities.access_denied) {
+      items.push_back(fmt::format("(the list goes on past the {} bytes of config space read)", d.config.size()));
+    }
+    write_wrapped(out, "  caps  ", items);
+  }
+  if (!d.extended_capabilities.entries.empty() || d.extended_capabilities.access_denied) {
+    std::vector<std::string> items;
+    for (const auto& c : d.extended_capabilities.entries) {
+      items.push_back(cap_item(c, d));
+    }
+    if (d.extended_capabilities.access_denied) {
+      items.push_back(fmt::format("(the list goes on past the {} bytes of config space read)", d.config.size()));
+    }
+    write_wrapped(out, "  ecaps ", items);
+  }
+  for (const auto& p : d.problems) {
+    out << "  " << style.paint("warning", Color::yellow) << ": " << p.located() << " [" << p.id << "]\n";
+  }
+}
+
+json
+bar_json(const Bar& b)
+{
+  json j;
+  j["index"] = b.index;
+  j["kind"] = pci::to_string(b.kind);
+  j["bits"] = b.bits;
+  j["prefetchable"] = b.prefetchable;
+  j["bus_address"] = hex_or_null(b.bus_address);
+  j["cpu_address"] = hex_or_null(b.cpu_address);
+  j["size"] = num_or_null(b.size);
+  j["decode_enabled"] = b.decode_enabled;
+  // Extras.
+  const auto st = b.state();
+  j["state"] = st.empty() ? json(nullptr) : json(st);
+  if (auto off = b.translation_offset()) {
+    j["translation_offset"] = *off;
+  }
+  if (auto al = b.naturally_aligned()) {
+    j["naturally_aligned"] = *al;
+  }
+  if (b.inside_parent_window) {
+    j["inside_parent_window"] = *b.inside_parent_window;
+  }
+  return j;
+}
+
+json
+placement_json(const std::optional<pci::Placement>& p, const char* space)
+{
+  if (!p) {
+    return nullptr;
+  }
+  json j;
+  j["space"] = space;
+  j["path"] = p->path;
+  j["claimed_by"] = p->claimed_by.empty() ? json(nullptr) : json(p->claimed_by);
+  j["exact"] = p->exact;
+  j["by_bus_address"] = p->by_bus_address;
+  return j;
+}
+
+json
+caps_json(const pci::CapabilityList& list, bool extended)
+{
+  json arr = json::array();
+  for (const auto& c : list.entries) {
+    json j;
+    j["id"] = extended ? fmt::format("{:#06x}", c.id) : fmt::format("{:#04x}", c.id);
+    j["offset"] = fmt::format("{:#x}", c.offset);
+    j["name"] = pci::capability_name(c.id, extended);
+    if (extended) {
+      j["version"] = c.version;
+    }
+    arr.push_back(std::move(j));
+  }
+  return arr;
+}
+
+} // namespace
+
+void
+render_bar_text(const PciModel& model, const std::vector<const Device*>& devices, const BarRenderContext& ctx,
+                const Style& style, std::ostream& out)
+{
+  (void)model;
+  bool first = true;
+  for (const auto* d : devices) {
+    if (!first) {
+      out << '\n';
+    }
+    first = false;
+    write_device(*d, ctx, style, out);
+  }
+}
+
+json
+device_to_json(const Device& d, const BarRenderContext& ctx)
+{
+  (void)ctx;
+  json j;
+  j["bdf"] = d.bdf;
+  j["vendor_id"] = fmt::format("{:#06x}", d.vendor_id);
+  j["device_id"] = fmt::format("{:#06x}", d.device_id);
+  j["class"] = fmt::format("{:#08x}", d.class_code);
+  j["header_type"] = d.header_type ? json(*d.header_type) : json(nullptr);
+  json bars = json::array();
+  for (const auto& b : d.bars) {
+    json bj = bar_json(b);
+    bj["placement"] = placement_json(b.placement, b.kind == BarKind::io ? "ioports" : "iomem");
+    bars.push_back(std::move(bj));
+  }
+  j["bars"] = std::move(bars);
+  if (d.rom) {
+    json r;
+    r["bus_address"] = hex_or_null(d.rom->bus_address);
+    r["cpu_address"] = hex_or_null(d.rom->cpu_address);
+    r["size"] = num_or_null(d.rom->size);
+    r["enabled"] = d.rom->enabled;
+    r["virtual"] = d.rom->is_virtual;
+    r["placement"] = placement_json(d.rom->placement, "iomem");
+    j["rom"] = std::move(r);
+  } else {
+    j["rom"] = nullptr;
+  }
+  json wins = json::array();
+  for (const auto& w : d.windows) {
+    if (!w.enabled) {
+      continue;
+    }
+    json wj;
+    wj["kind"] = pci::to_string(w.kind);
+    wj["bits"] = w.bits;
+    wj["start"] = hex0x(w.start());
+    wj["end"] = hex0x(w.end());
+    wj["bus_start"] = hex0x(w.bus_start);
+    wj["bus_end"] = hex0x(w.bus_end);
+    wins.push_back(std::move(wj));
+  }
+  j["bridge_windows"] = std::move(wins);
+  j["capabilities"] = caps_json(d.capabilities, false);
+  j["extended_capabilities"] = caps_json(d.extended_capabilities, true);
+  json rebar = json::array();
+  for (const auto& rb : d.rebars) {
+    if (rb.vf) {
+      continue;
+    }
+    for (const auto& e : rb.entries) {
+      json ej;
+      ej["bar"] = e.bar;
+      ej["supported_sizes"] = e.supported_sizes;
+      ej["current_size"] = num_or_null(e.current_size);
+      rebar.push_back(std::move(ej));
+    }
+  }
+  j["resizable_bar"] = std::move(rebar);
+  if (d.sriov) {
+    json s;
+    s["total_vfs"] = d.sriov->total_vfs;
+    s["num_vfs"] = d.sriov->num_vfs;
+    json vfb = json::array();
+    for (std::size_t i = 0; i < d.sriov->vf_bars.size(); ++i) {
+      const auto& b = d.sriov->vf_bars[i];
+      json bj;
+      bj["index"] = b.index;
+      bj["kind"] = pci::to_string(b.kind);
+      bj["bits"] = b.bits;
+      bj["prefetchable"] = b.prefetchable;
+      bj["bus_address"] = hex_or_null(b.bus_address);
+      bj["size"] = num_or_null(b.size);
+      bj["cpu_address"] = hex_or_null(b.cpu_address);
+      bj["aperture"] = num_or_null(d.sriov->vf_apertures[i]);
+      vfb.push_back(std::move(bj));
+    }
+    s["vf_bars"] = std::move(vfb);
+    s["initial_vfs"] = d.sriov->initial_vfs;
+    s["vf_offset"] = d.sriov->first_vf_offset;
+    s["vf_stride"] = d.sriov->vf_stride;
+    s["vf_device_id"] = fmt::format("{:#06x}", d.sriov->vf_device_id);
+    s["vf_enable"] = d.sriov->vf_enable;
+    j["sriov"] = std::move(s);
+  } else {
+    j["sriov"] = nullptr;
+  }
+
+  // Extras.
+  j["name"] = d.name;
+  j["class_name"] = d.class_name;
+  j["driver"] = d.driver.empty() ? json(nullptr) : json(d.driver);
+  j["numa_node"] = d.numa_node ? json(*d.numa_node) : json(nullptr);
+  j["iommu_group"] = d.iommu_group ? json(*d.iommu_group) : json(nullptr);
+  j["dma_mask_bits"] = d.dma_mask_bits ? json(*d.dma_mask_bits) : json(nullptr);
+  j["consistent_dma_mask_bits"] = d.consistent_dma_mask_bits ? json(*d.consistent_dma_mask_bits) : json(nullptr);
+  j["power_state"] = d.power_state.empty() ? json(nullptr) : json(d.power_state);
+  j["config_bytes"] = d.config.size();
+  j["asleep"] = d.asleep;
+  j["absent"] = d.absent;
+  j["multifunction"] = d.multifunction;
+  j["parent"] = d.parent_bdf.empty() ? json(nullptr) : json(d.parent_bdf);
+  j["pcie_port_type"] = d.pcie ? json(pci::pcie_port_type_name(d.pcie->port_type)) : json(nullptr);
+  if (d.acs) {
+    j["acs"] = json{{"capability", fmt::format("{:#06x}", d.acs->capability)},
+                    {"control", d.acs->control ? json(fmt::format("{:#06x}", *d.acs->control)) : json(nullptr)}};
+  } else {
+    j["acs"] = nullptr;
+  }
+  if (d.msix) {
+    j["msix"] = json{{"vectors", d.msix->table_size},
+                     {"table_bar", d.msix->table_bar},
+                     {"table_offset", hex0x(d.msix->table_offset)},
+                     {"pba_bar", d.msix->pba_bar},
+                     {"pba_offset", hex0x(d.msix->pba_offset)},
+                     {"enabled", d.msix->enabled}};
+  } else {
+    j["msix"] = nullptr;
+  }
+  if (d.rom && d.rom->raw) {
+    // nothing more: raw registers are not part of the contract
+  }
+  json problems = json::array();
+  for (const auto& p : d.problems) {
+    problems.push_back(diagnostic_to_json(p));
+  }
+  j["problems"] = std::move(problems);
+  return j;
+}
+
+json
+bar_to_json(const PciModel& model, const std::vector<const Device*>& devices, const BarRenderContext& ctx)
+{
+  json root;
+  json arr = json::array();
+  for (const auto* d : devices) {
+    arr.push_back(device_to_json(*d, ctx));
+  }
+  root["devices"] = std::move(arr);
+  root["schema_version"] = 1;
+  root["source"] = model.source;
+  json problems = json::array();
+  for (const auto& p : model.problems) {
+    problems.push_back(diagnostic_to_json(p));
+  }
+  root["problems"] = std::move(problems);
+  return root;
+}
+
+// ---------------------------------------------------------------------------------------
+// Tree
+
+namespace {
+
+struct TreeWriter {
+  const PciModel& model;
+  const Style& style;
+  std::ostream& out;
+
+  void resources(const Device& d, const std::string& prefix)
+  {
+    for (const auto& w : d.windows) {
+      if (!w.enabled) {
+        continue;
+      }
+      const int ww = w.kind == WindowKind::io ? 4 : 8;
+      std::string line = fmt::format("{}window {:<4} {}-{} {:>5}", prefix, window_kind_text(w), hex(w.start(), ww),
+                                     hex(w.end(), ww), human_size(w.end() - w.start() + 1));
+      if (w.cpu_start && *w.cpu_start != w.bus_start) {
+        line += fmt::format("  bus {}-{}", hex(w.bus_start, ww), hex(w.bus_end, ww));
+      }
+      out << style.paint(line, Color::blue) << '\n';
+    }
+    for (const auto& b : d.bars) {
+      const auto addr = b.cpu_address ? b.cpu_address : b.bus_address;
+      const int w = b.kind == BarKind::io ? 4 : 8;
+      std::string line = fmt::format("{}BAR{}   {:<10} {} {:>5}", prefix, b.index, bar_kind_text(b),
+                                     range_text(addr, b.size, w), size_text(b.size));
+      if (auto off = b.translation_offset()) {
+        line += "  bus " + hex(*b.bus_address, w);
+      }
+      if (b.inside_parent_window && !*b.inside_parent_window) {
+        line += "  OUTSIDE parent windows";
+      }
+      const auto st = b.state();
+      if (!st.empty()) {
+        line += "  " + st;
+      }
+      out << line << '\n';
+    }
+    if (d.rom) {
+      const auto addr = d.rom->cpu_address ? d.rom->cpu_address : d.rom->bus_address;
+      out << fmt::format("{}ROM    {:<10} {} {:>5}{}\n", prefix, "mem32", range_text(addr, d.rom->size, 8),
+                         size_text(d.rom->size), d.rom->enabled ? "" : "  disabled");
+    }
+  }
+
+  void device(const Device& d, const std::string& prefix, bool last)
+  {
+    std::string line = prefix + (last ? "\\- " : "+- ") + short_bdf(d) + " ";
+    line += style.paint(d.name, Color::bold);
+    if (!d.driver.empty()) {
+      line += " [" + d.driver + "]";
+    }
+    if (d.pcie && d.is_bridge()) {
+      line += fmt::format(" ({})", pci::pcie_port_type_name(d.pcie->port_type));
+    }
+    if (d.buses) {
+      line += fmt::format("  -> bus {:02x}", d.buses->secondary);
+      if (d.buses->subordinate != d.buses->secondary) {
+        line += fmt::format("-{:02x}", d.buses->subordinate);
+      }
+    }
+    out << line << '\n';
+    const std::string child_prefix = prefix + (last ? "   " : "|  ");
+    const bool has_children = !d.children.empty();
+    resources(d, child_prefix + (has_children ? "|     " : "      "));
+    for (std::size_t i = 0; i < d.children.size(); ++i) {
+      if (const Device* c = model.find(d.children[i])) {
+        device(*c, child_prefix, i + 1 == d.children.size());
+      }
+    }
+  }
+};
+
+// Root buses: (domain, bus) of the devices with no parent bridge, in order.
+std::vector<std::pair<std::uint32_t, int>>
+root_buses(const PciModel& model)
+{
+  std::vector<std::pair<std::uint32_t, int>> roots;
+  for (const auto& d : model.devices) {
+    if (d.parent_bdf.empty()) {
+      const auto key = std::make_pair(d.domain, static_cast<int>(d.bus));
+      if (std::find(roots.begin(), roots.end(), key) == roots.end()) {
+        roots.push_back(key);
+      }
+    }
+  }
+  return roots;
+}
+
+json
+tree_node(const PciModel& model, const Device& d, int depth)
+{
+  json j;
+  j["bdf"] = d.bdf;
+  j["name"] = d.name;
+  j["driver"] = d.driver.empty() ? json(nullptr) : json(d.driver);
+  j["header_type"] = d.header_type ? json(*d.header_type) : json(nullptr);
+  j["pcie_port_type"] = d.pcie ? json(pci::pcie_port_type_name(d.pcie->port_type)) : json(nullptr);
+  if (d.buses) {
+    j["secondary_bus"] = d.buses->secondary;
+    j["subordinate_bus"] = d.buses->subordinate;
+  }
+  const json full = device_to_json(d, {});
+  j["bridge_windows"] = full["bridge_windows"];
+  j["bars"] = full["bars"];
+  j["rom"] = full["rom"];
+  json children = json::array();
+  if (depth < 64) {
+    for (const auto& c : d.children) {
+      if (const Device* cd = model.find(c)) {
+        children.push_back(tree_node(model, *cd, depth + 1));
+      }
+    }
+  }
+  j["children"] = std::move(children);
+  return j;
+}
+
+} // namespace
+
+void
+render_tree_text(const PciModel& model, const Style& style, std::ostream& out)
+{
+  TreeWriter w{model, style, out};
+  bool first = true;
+  for (const auto& [domain, bus] : root_buses(model)) {
+    if (!first) {
+      out << '\n';
+    }
+    first = false;
+    out << style.paint(fmt::format("[{:04x}:{:02x}] root bus", domain, bus), Color::blue) << '\n';
+    std::vector<const Device*> devs;
+    for (const auto& d : model.devices) {
+      if (d.parent_bdf.empty() && d.domain == domain && d.bus == bus) {
+        devs.push_back(&d);
+      }
+    }
+    for (std::size_t i = 0; i < devs.size(); ++i) {
+      w.device(*devs[i], "", i + 1 == devs.size());
+    }
+  }
+  for (const auto& p : model.problems) {
+    out << style.paint("warning", Color::yellow) << ": " << p.located() << " [" << p.id << "]\n";
+  }
+}
+
+json
+tree_to_json(const PciModel& model)
+{
+  json root;
+  json buses = json::array();
+  for (const auto& [domain, bus] : root_buses(model)) {
+    json b;
+    b["domain"] = fmt::format("{:04x}", domain);
+    b["bus"] = fmt::format("{:02x}", bus);
+    json devs = json::array();
+    for (const auto& d : model.devices) {
+      if (d.parent_bdf.empty() && d.domain == domain && d.bus == bus) {
+        devs.push_back(tree_node(model, d, 0));
+      }
+    }
+    b["devices"] = std::move(devs);
+    buses.push_back(std::move(b));
+  }
+  root["root_buses"] = std::move(buses);
+  root["schema_version"] = 1;
+  root["source"] = model.source;
+  return root;
+}
+
+std::vector<BarSpan>
+bar_spans(const Device& d)
+{
+  std::vector<BarSpan> out;
+  for (const auto& b : d.bars) {
+    if (!b.cpu_address && !b.bus_address) {
+      continue;
+    }
+    if (!b.size || *b.size == 0) {
+      continue;
+    }
+    BarSpan s;
+    s.start = b.cpu_address ? *b.cpu_address : *b.bus_address;
+    s.end = s.start + *b.size - 1;
+    s.index = b.index;
+    s.kind = pci::to_string(b.kind);
+    s.bits = b.bits;
+    s.prefetchable = b.prefetchable;
+    s.label = fmt::format("BAR{} {}", b.index, bar_kind_text(b));
+    out.push_back(s);
+  }
+  if (d.rom && d.rom->size && (d.rom->cpu_address || d.rom->bus_address)) {
+    BarSpan s;
+    s.start = d.rom->cpu_address ? *d.rom->cpu_address : *d.rom->bus_address;
+    s.end = s.start + *d.rom->size - 1;
+    s.index = 6;
+    s.kind = "rom";
+    s.label = "ROM";
+    out.push_back(s);
+  }
+  if (d.sriov) {
+    for (std::size_t i = 0; i < d.sriov->vf_bars.size(); ++i) {
+      const auto& b = d.sriov->vf_bars[i];
+      const auto ap = d.sriov->vf_apertures[i];
+      if (!b.cpu_address || !ap) {
+        continue;
+      }
+      BarSpan s;
+      s.start = *b.cpu_address;
+      s.end = s.start + *ap - 1;
+      s.index = b.index;
+      s.kind = pci::to_string(b.kind);
+      s.bits = b.bits;
+      s.prefetchable = b.prefetchable;
+      s.vf = true;
+      s.label = fmt::format("VF BAR{} {}", b.index, bar_kind_text(b));
+      out.push_back(s);
+    }
+  }
+  return out;
+}
+
+} // namespace memmap::render
