@@ -61,6 +61,7 @@ run(int argc, char** argv)
   CommandList cmds;
   add_resource_commands(app, cmds);
   add_bar_commands(app, cmds);
+  add_iommu_commands(app, cmds);
 
   try {
     app.parse(argc, argv);

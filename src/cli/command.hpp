@@ -23,6 +23,7 @@ using CommandList = std::vector<Command>;
 // One registration function per command module (cmd_*.cpp). Each adds subcommands to
 // `app` and their actions to `cmds`. Listed in app.cpp in the order --help shows them.
 void add_resource_commands(CLI::App& app, CommandList& cmds);  // iomem, ioports
+void add_iommu_commands(CLI::App& app, CommandList& cmds);     // iommu-groups
 void add_bar_commands(CLI::App& app, CommandList& cmds);       // bar, tree
 
 // The no-subcommand summary.

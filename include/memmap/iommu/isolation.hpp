@@ -1,0 +1,72 @@
+// Why devices share an IOMMU group, derived from the PCI topology and decoded ACS the way
+// the kernel groups devices (pci_device_group(), pci_acs_enabled(), pci_acs_path_enabled()
+// in drivers/iommu/iommu.c and drivers/pci/pci.c).
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+namespace memmap::iommu {
+
+// ACS control bits (PCIe spec 7.7.8; include/uapi/linux/pci_regs.h).
+inline constexpr std::uint16_t k_acs_sv = 0x0001;  // Source Validation
+inline constexpr std::uint16_t k_acs_tb = 0x0002;  // Translation Blocking
+inline constexpr std::uint16_t k_acs_rr = 0x0004;  // P2P Request Redirect
+inline constexpr std::uint16_t k_acs_cr = 0x0008;  // P2P Completion Redirect
+inline constexpr std::uint16_t k_acs_uf = 0x0010;  // Upstream Forwarding
+inline constexpr std::uint16_t k_acs_ec = 0x0020;  // P2P Egress Control
+// What the kernel requires for isolation (REQ_ACS_FLAGS).
+inline constexpr std::uint16_t k_req_acs_flags = k_acs_sv | k_acs_rr | k_acs_cr | k_acs_uf;
+
+// PCIe Device/Port Type values (PCI_EXP_TYPE_*).
+inline constexpr int k_pcie_endpoint = 0x0;
+inline constexpr int k_pcie_leg_end = 0x1;
+inline constexpr int k_pcie_root_port = 0x4;
+inline constexpr int k_pcie_upstream = 0x5;
+inline constexpr int k_pcie_downstream = 0x6;
+inline constexpr int k_pcie_pci_bridge = 0x7;   // PCIe-to-PCI/PCI-X bridge
+inline constexpr int k_pcie_pcie_bridge = 0x8;  // PCI/PCI-X-to-PCIe bridge
+inline constexpr int k_pcie_rc_end = 0x9;
+inline constexpr int k_pcie_rc_ec = 0xa;
+
+// What the analysis needs to know of one PCI function (filled from the PCI model).
+struct TopoDevice {
+  std::string bdf;
+  std::string parent_bdf;           // the bridge whose secondary bus holds it; "" on a root bus
+  bool is_bridge = false;
+  bool is_pcie = false;             // has a PCI Express capability
+  int pcie_type = -1;               // PCI_EXP_TYPE_*; -1 when not PCIe
+  bool multifunction = false;
+  bool config_known = true;         // false: config space too short to see the capabilities
+  std::optional<std::uint16_t> acs_cap;   // ACS Capability register, if the cap exists
+  std::optional<std::uint16_t> acs_ctrl;  // ACS Control register
+};
+using Topology = std::map<std::string, TopoDevice>;
+
+// The verdict on one group.
+struct Cause {
+  std::string kind;                 // alone, same-slot, no-acs, pcie-to-pci-bridge, unknown
+  std::optional<std::string> device;  // the bridge/port responsible (no-acs, pcie-to-pci-bridge)
+  bool isolated = false;            // every member is a function of one slot
+  std::string reason;               // one sentence a person can act on
+};
+
+// The kernel's pci_acs_enabled(dev, REQ_ACS_FLAGS), with pci=disable_acs_redir= devices
+// treated as having Request/Completion Redirect off.
+bool acs_isolates(const TopoDevice& dev, const std::set<std::string>& acs_redir_off);
+
+// The ACS controls a port lacks: "SV RR" etc. ("no ACS capability" when it has none).
+std::string missing_acs_controls(const TopoDevice& dev, const std::set<std::string>& acs_redir_off);
+
+// Explain why `members` (canonical BDFs, one group) share a group.
+Cause explain_group(const std::vector<std::string>& members, const Topology& topo,
+                    const std::set<std::string>& acs_redir_off);
+
+// "dddd:bb:dd" of a BDF.
+std::string slot_of(const std::string& bdf);
+
+} // namespace memmap::iommu

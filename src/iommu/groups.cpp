@@ -1,0 +1,333 @@
+#include <memmap/iommu/groups.hpp>
+
+#include <memmap/error.hpp>
+#include <memmap/model/address_space.hpp>
+
+#include <algorithm>
+#include <cctype>
+#include <charconv>
+#include <fmt/format.h>
+
+namespace memmap::iommu {
+
+using model::Diagnostic;
+using model::Severity;
+
+const Group*
+IommuState::find(int id) const
+{
+  for (const auto& g : groups) {
+    if (g.id == id) {
+      return &g;
+    }
+  }
+  return nullptr;
+}
+
+namespace {
+
+std::optional<std::uint64_t>
+parse_hex_token(std::string_view s)
+{
+  if (s.size() > 2 && s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) {
+    s.remove_prefix(2);
+  }
+  if (s.empty() || s.size() > 16) {
+    return std::nullopt;
+  }
+  std::uint64_t v = 0;
+  auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v, 16);
+  if (ec != std::errc() || p != s.data() + s.size()) {
+    return std::nullopt;
+  }
+  return v;
+}
+
+std::vector<std::string_view>
+split_ws(std::string_view s)
+{
+  std::vector<std::string_view> out;
+  std::size_t i = 0;
+  while (i < s.size()) {
+    while (i < s.size() && std::isspace(static_cast<unsigned char>(s[i]))) {
+      ++i;
+    }
+    std::size_t j = i;
+    while (j < s.size() && !std::isspace(static_cast<unsigned char>(s[j]))) {
+      ++j;
+    }
+    if (j > i) {
+      out.push_back(s.substr(i, j - i));
+    }
+    i = j;
+  }
+  return out;
+}
+
+bool
+is_known_resv_type(std::string_view t)
+{
+  return t == "direct" || t == "direct-relaxable" || t == "reserved" || t == "msi";
+}
+
+} // namespace
+
+std::vector<ReservedRegion>
+parse_reserved_regions(std::string_view text, const std::string& file)
+{
+  std::vector<ReservedRegion> out;
+  int line_no = 0;
+  std::size_t pos = 0;
+  while (pos < text.size()) {
+    auto nl = text.find('\n', pos);
+    std::string_view line = text.substr(pos, nl == text.npos ? text.npos : nl - pos);
+    pos = nl == text.npos ? text.size() : nl + 1;
+    ++line_no;
+    if (line.find_first_not_of(" \t\r") == std::string_view::npos) {
+      continue;
+    }
+    const auto fields = split_ws(line);
+    if (fields.size() != 3) {
+      throw InputError(fmt::format("{}:{}: expected 'START END TYPE', got {} field{}", file,
+                                   line_no, fields.size(), fields.size() == 1 ? "" : "s"));
+    }
+    const auto start = parse_hex_token(fields[0]);
+    const auto end = parse_hex_token(fields[1]);
+    if (!start || !end) {
+      throw InputError(fmt::format("{}:{}: bad hex address '{}'", file, line_no,
+                                   !start ? fields[0] : fields[1]));
+    }
+    if (*start > *end) {
+      throw InputError(fmt::format("{}:{}: start {:#x} is above end {:#x}", file, line_no,
+                                   *start, *end));
+    }
+    if (!is_known_resv_type(fields[2])) {
+      throw InputError(fmt::format(
+        "{}:{}: unknown region type '{}' (direct, direct-relaxable, reserved or msi)", file,
+        line_no, fields[2]));
+    }
+    out.push_back({*start, *end, std::string(fields[2]), line_no});
+  }
+  return out;
+}
+
+std::vector<std::string>
+iommu_cmdline_tokens(std::string_view cmdline)
+{
+  std::vector<std::string> out;
+  for (auto tok : split_ws(cmdline)) {
+    const auto key = tok.substr(0, tok.find('='));
+    if (key.find("iommu") != std::string_view::npos) {
+      out.emplace_back(tok);
+    }
+  }
+  return out;
+}
+
+std::vector<std::string>
+disable_acs_redir_devices(std::string_view cmdline)
+{
+  // pci=opt1,disable_acs_redir=<dev>[;<dev>...],opt2 ; <dev> may be [dddd:]bb:dd.f or
+  // a "pci:vendor:device" match (not a BDF: skipped).
+  std::vector<std::string> out;
+  for (auto tok : split_ws(cmdline)) {
+    if (tok.substr(0, 4) != "pci=") {
+      continue;
+    }
+    auto opts = tok.substr(4);
+    std::size_t p = 0;
+    while (p <= opts.size()) {
+      auto comma = opts.find(',', p);
+      auto opt = opts.substr(p, comma == opts.npos ? opts.npos : comma - p);
+      p = comma == opts.npos ? opts.size() + 1 : comma + 1;
+      constexpr std::string_view key = "disable_acs_redir=";
+      if (opt.substr(0, key.size()) != key) {
+        continue;
+      }
+      auto devs = opt.substr(key.size());
+      std::size_t q = 0;
+      while (q <= devs.size()) {
+        auto semi = devs.find(';', q);
+        auto dev = devs.substr(q, semi == devs.npos ? devs.npos : semi - q);
+        q = semi == devs.npos ? devs.size() + 1 : semi + 1;
+        if (auto bdf = model::parse_bdf(dev)) {
+          out.push_back(*bdf);
+        }
+      }
+    }
+  }
+  return out;
+}
+
+IommuState
+read_iommu_state(const source::SysRoot& root)
+{
+  IommuState st;
+  st.units = root.list("sys/class/iommu");
+  if (auto r = root.read("proc/cmdline", 1 << 20)) {
+    st.cmdline_read = true;
+    st.cmdline = iommu_cmdline_tokens(r.data);
+    st.acs_redir_off = disable_acs_redir_devices(r.data);
+  }
+  st.groups_dir_present = root.exists("sys/kernel/iommu_groups");
+  for (const auto& name : root.list("sys/kernel/iommu_groups")) {
+    int id = 0;
+    auto [p, ec] = std::from_chars(name.data(), name.data() + name.size(), id);
+    const std::string rel = "sys/kernel/iommu_groups/" + name;
+    if (ec != std::errc() || p != name.data() + name.size() || id < 0) {
+      st.problems.push_back({Severity::warning, "iommu-bad-group", root.display(rel), 0,
+                             "not a group number; ignored"});
+      continue;
+    }
+    Group g;
+    g.id = id;
+    g.path = root.display(rel);
+    if (auto t = root.read_line(rel + "/type")) {
+      g.type = *t;
+      g.type_known = true;
+    } else {
+      g.type = "unknown";
+      st.problems.push_back({Severity::info, "iommu-no-type", root.display(rel + "/type"), 0,
+                             "missing (kernel before 5.11?); the group's domain type is "
+                             "unknown"});
+    }
+    for (const auto& dev : root.list(rel + "/devices")) {
+      const std::string link = rel + "/devices/" + dev;
+      if (!root.exists(link)) {
+        continue;
+      }
+      // A member link must resolve; a dangling one names a device that went away.
+      std::error_code ec2;
+      if (!std::filesystem::exists(root.path(link), ec2)) {
+        st.problems.push_back({Severity::warning, "iommu-dangling-link", root.display(link), 0,
+                               "dangling link (the device went away while reading?)"});
+      }
+      const auto bdf = model::parse_bdf(dev);
+      g.devices.push_back(bdf ? *bdf : dev);
+    }
+    std::sort(g.devices.begin(), g.devices.end());
+    const auto resv_rel = rel + "/reserved_regions";
+    if (auto r = root.read(resv_rel)) {
+      try {
+        g.reserved = parse_reserved_regions(r.data, root.display(resv_rel));
+      } catch (const InputError& e) {
+        // The message already reads "FILE:LINE: reason".
+        st.problems.push_back({Severity::error, "iommu-bad-reserved-regions", "", 0, e.what()});
+      }
+    } else if (root.exists(resv_rel)) {
+      st.problems.push_back({Severity::warning, "iommu-unreadable", root.display(resv_rel), 0,
+                             r.message});
+    }
+    for (const auto& d : g.devices) {
+      st.group_of[d] = g.id;
+    }
+    st.groups.push_back(std::move(g));
+  }
+  std::sort(st.groups.begin(), st.groups.end(),
+            [](const Group& a, const Group& b) { return a.id < b.id; });
+  return st;
+}
+
+} // namespace memmap::iommu
+
+namespace memmap::iommu {
+
+namespace {
+
+// The canonical BDFs named along a sysfs device path, outermost first.
+std::vector<std::string>
+bdfs_in_path(const std::filesystem::path& p)
+{
+  std::vector<std::string> out;
+  for (const auto& part : p) {
+    if (auto bdf = model::parse_bdf(part.string())) {
+      out.push_back(*bdf);
+    }
+  }
+  return out;
+}
+
+std::filesystem::path
+resolve_link(const source::SysRoot& root, const std::string& rel)
+{
+  std::error_code ec;
+  auto p = std::filesystem::canonical(root.path(rel), ec);
+  return ec ? std::filesystem::path() : p;
+}
+
+} // namespace
+
+std::map<std::string, std::vector<UsbDevice>>
+read_usb_devices(const source::SysRoot& root)
+{
+  std::map<std::string, std::vector<UsbDevice>> out;
+  for (const auto& name : root.list("sys/bus/usb/devices")) {
+    if (name.find(':') != std::string::npos || name.rfind("usb", 0) == 0) {
+      continue;  // interfaces ("1-1:1.0") and root hubs ("usb1")
+    }
+    const std::string dir = "sys/bus/usb/devices/" + name;
+    const auto bdfs = bdfs_in_path(resolve_link(root, dir));
+    if (bdfs.empty()) {
+      continue;
+    }
+    UsbDevice u;
+    u.name = name;
+    const auto vid = root.read_line(dir + "/idVendor");
+    const auto pid = root.read_line(dir + "/idProduct");
+    u.ids = vid && pid ? *vid + ":" + *pid : "?";
+    const auto maker = root.read_line(dir + "/manufacturer");
+    const auto product = root.read_line(dir + "/product");
+    u.description = maker ? *maker : "";
+    if (product) {
+      u.description += (u.description.empty() ? "" : " ") + *product;
+    }
+    out[bdfs.back()].push_back(std::move(u));
+  }
+  return out;
+}
+
+std::map<std::string, std::string>
+read_host_needed(const source::SysRoot& root)
+{
+  std::map<std::string, std::string> out;
+  for (const auto& entry : root.list("sys/bus/pci/devices")) {
+    const auto bdf = model::parse_bdf(entry);
+    if (bdf && root.read_line("sys/bus/pci/devices/" + entry + "/boot_vga") == "1") {
+      out[*bdf] = "the boot VGA device (the host's console)";
+    }
+  }
+  // The root filesystem's block device: "... MAJ:MIN / / ..." in mountinfo.
+  if (auto r = root.read("proc/self/mountinfo", 4 << 20)) {
+    std::size_t pos = 0;
+    while (pos < r.data.size()) {
+      auto nl = r.data.find('\n', pos);
+      std::string_view line(r.data.data() + pos,
+                            (nl == std::string::npos ? r.data.size() : nl) - pos);
+      pos = nl == std::string::npos ? r.data.size() : nl + 1;
+      const auto f = split_ws(line);
+      if (f.size() > 4 && f[4] == "/" && f[3] == "/") {
+        const auto devpath = resolve_link(root, "sys/dev/block/" + std::string(f[2]));
+        const auto bdfs = bdfs_in_path(devpath);
+        if (!bdfs.empty()) {
+          out.emplace(bdfs.back(), "the controller of the host's root filesystem");
+        }
+        break;
+      }
+    }
+  }
+  return out;
+}
+
+std::vector<std::string>
+read_reset_methods(const source::SysRoot& root, const std::string& bdf)
+{
+  std::vector<std::string> out;
+  if (auto line = root.read_line("sys/bus/pci/devices/" + bdf + "/reset_method")) {
+    for (auto w : split_ws(*line)) {
+      out.emplace_back(w);
+    }
+  }
+  return out;
+}
+
+} // namespace memmap::iommu
