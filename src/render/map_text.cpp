@@ -100,6 +100,37 @@ private:
   int m_width;
 };
 
+// Words of `text` after a 9-column `head`, wrapped to `width` with the same indent.
+void
+wrap(const std::string& text, const std::string& head, int width, std::ostream& out)
+{
+  constexpr std::size_t k_indent = 9;
+  std::string line = head + std::string(k_indent - std::min(head.size(), k_indent - 1), ' ');
+  std::size_t col = map_text_width(line);
+  bool first_word = true;
+  std::size_t i = 0;
+  while (i < text.size()) {
+    const auto sp = std::min(text.find(' ', i), text.size());
+    const std::string word = text.substr(i, sp - i);
+    const std::size_t w = map_text_width(word);
+    if (!first_word && col + 1 + w > static_cast<std::size_t>(width)) {
+      out << line << '\n';
+      line = std::string(k_indent, ' ');
+      col = k_indent;
+      first_word = true;
+    }
+    if (!first_word) {
+      line += ' ';
+      ++col;
+    }
+    line += word;
+    col += w;
+    first_word = false;
+    i = sp + 1;
+  }
+  out << line << '\n';
+}
+
 } // namespace
 
 void
@@ -240,12 +271,15 @@ render_map_text(const MapLayout& layout, const std::vector<model::Diagnostic>& w
     col += 2 + name.size();
   }
   out << legend << '\n';
-  out << fmt::format("         {} {} unclaimed, free or not shown: 1 line whatever its size "
-                     "(a scale break)\n",
-                     g.brk, g.dash_v);
-  out << "Scale:   1 line below 16M, +1 line per 16x: 16M 2, 256M 3, 4G 4, 64G 5, 1T 6\n";
+  wrap(fmt::format("{} {} unclaimed, free or not shown: 1 line whatever its size (a scale "
+                   "break)",
+                   g.brk, g.dash_v),
+       "", width, out);
+  wrap("1 line below 16M, +1 line per 16x: 16M 2, 256M 3, 4G 4, 64G 5, 1T 6", "Scale:", width,
+       out);
   if (layout.bus_differs) {
-    out << "Bus:     right-hand axis: PCI bus addresses where a host bridge translates\n";
+    wrap("right-hand axis: PCI bus addresses where a host bridge translates", "Bus:", width,
+         out);
   }
 
   if (!warnings.empty()) {
