@@ -203,10 +203,16 @@ constexpr const char* k_script = R"JS(
       crumbs.appendChild(a);
     });
   }
-  function zoom(i) { root = i; tip.hidden = true; draw(); window.scrollTo(0, 0); }
+  function zoom(i) {
+    root = i; tip.hidden = true; draw(); window.scrollTo(0, 0);
+    var h = i < 0 ? '' : '#zoom=' + i;
+    if (location.hash !== h) history.replaceState(null, '', h || location.pathname);
+  }
   items.forEach(function (it, i) { it.has_children = kids[i].length > 0; });
   map.addEventListener('click', function () { if (root >= 0) zoom(items[root].parent); });
   document.addEventListener('keydown', function (ev) { if (ev.key === 'Escape') zoom(-1); });
+  var m = /^#zoom=(\d+)$/.exec(location.hash);
+  if (m && +m[1] < items.length && items[+m[1]].type === 'box') root = +m[1];
   draw();
 })();
 )JS";

@@ -182,7 +182,9 @@ private:
   {
     std::vector<Entry> kept;
     for (const auto& r : rs) {
-      if (!in_range(r)) {
+      // Outside --range, or a child outside its parent (bad input, reported as a warning):
+      // not drawn inside a box it does not belong in.
+      if (!in_range(r) || r.start > span.end || r.end < span.start) {
         continue;
       }
       Entry e;
@@ -555,7 +557,7 @@ map_label_lines(const MapItem& it, const MapLayout& layout, int lines, std::size
                 bool ascii)
 {
   using Role = MapLabelLine::Role;
-  const std::string title = map_clean_text(map_title(it), ascii);
+  std::string title = map_clean_text(map_title(it), ascii);
   const std::string size = map_size_text(it, layout);
   std::string range = map_range_text(it, layout);
   if (it.bar) {
@@ -566,6 +568,9 @@ map_label_lines(const MapItem& it, const MapLayout& layout, int lines, std::size
   if (it.type != MapItemType::box) {
     out.push_back({title, size, Role::detail});
     return out;
+  }
+  if (it.overlaps_previous) {
+    title += " (overlaps the box above)";
   }
   if (lines <= 1) {
     std::string left = title;

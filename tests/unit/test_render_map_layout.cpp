@@ -21,7 +21,7 @@ constexpr const char* k_iomem = "00000000-00000fff : Reserved\n"
                                 "00100000-7fffffff : System RAM\n"
                                 "  01000000-01ffffff : Kernel code\n"
                                 "c0000000-febfffff : PCI Bus 0000:00\n"
-                                "  d0000000-efffffff : PCI Bus 0000:04\n"
+                                "  d0000000-fbffffff : PCI Bus 0000:04\n"
                                 "    d0000000-dfffffff : 0000:04:00.0\n"
                                 "    fb000000-fbffffff : 0000:04:00.0\n"
                                 "      fb000000-fbffffff : nvidia\n"
@@ -275,6 +275,15 @@ TEST_CASE("map layout: hostile trees neither crash nor loop", "[render][map]")
     for (const auto& m : map_axis(l)) {
       CHECK_FALSE(m.cpu);
     }
+  }
+  SECTION("a child outside its parent is not drawn inside it")
+  {
+    const auto l = layout_map(space("00100000-bfffffff : System RAM\n"
+                                    "  c0000000-c0000fff : Kernel code\n"),
+                              {}, {});
+    REQUIRE(l.items.size() == 1);
+    CHECK_FALSE(l.items[0].has_children);
+    CHECK(l.items[0].shown_end == 0xbfffffff);
   }
   SECTION("overlapping siblings and the full 64-bit span")
   {
