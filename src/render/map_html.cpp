@@ -100,7 +100,7 @@ constexpr const char* k_script = R"JS(
     if (it.device) {
       var d = it.device;
       f.push('device: ' + d.bdf + (d.name ? '  ' + d.name : ''));
-      f.push('driver: ' + (d.driver || '(none bound)'));
+      f.push('driver: ' + (d.driver || (d.name === null ? 'unknown (no sysfs in this source)' : '(none bound)')));
       f.push('BAR: ' + (d.bar === null ? 'unknown' : (d.bar === 6 ? 'ROM' : d.bar)));
       f.push('NUMA node: ' + (d.numa_node === null ? 'unknown' : d.numa_node));
       f.push('IOMMU group: ' + (d.iommu_group === null ? 'unknown' : d.iommu_group));
@@ -206,14 +206,25 @@ constexpr const char* k_script = R"JS(
   function zoom(i) {
     root = i; tip.hidden = true; draw(); window.scrollTo(0, 0);
     var h = i < 0 ? '' : '#zoom=' + i;
-    if (location.hash !== h) history.replaceState(null, '', h || location.pathname);
+    if (location.hash === h) return;
+    history.replaceState(null, '', h || location.pathname);
   }
   items.forEach(function (it, i) { it.has_children = kids[i].length > 0; });
   map.addEventListener('click', function () { if (root >= 0) zoom(items[root].parent); });
   document.addEventListener('keydown', function (ev) { if (ev.key === 'Escape') zoom(-1); });
-  var m = /^#zoom=(\d+)$/.exec(location.hash);
-  if (m && +m[1] < items.length && items[+m[1]].type === 'box') root = +m[1];
+  // Links: #zoom=N draws box N alone; #detail=N shows box N's details (also #zoom=N&detail=M).
+  var z = /zoom=(\d+)/.exec(location.hash), t = /detail=(\d+)/.exec(location.hash);
+  if (z && +z[1] < items.length && items[+z[1]].type === 'box') root = +z[1];
   draw();
+  if (t && +t[1] < items.length) {
+    var b = map.querySelector('[data-idx="' + t[1] + '"]');
+    if (b) {
+      var rc = b.getBoundingClientRect();
+      tip.textContent = facts(items[+t[1]], +t[1]); tip.hidden = false;
+      tip.style.left = Math.max(0, rc.left + 40) + 'px';
+      tip.style.top = Math.max(0, rc.bottom + 4) + 'px';
+    }
+  }
 })();
 )JS";
 

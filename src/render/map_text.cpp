@@ -142,11 +142,11 @@ render_map_text(const MapLayout& layout, const std::vector<model::Diagnostic>& w
   const int width = std::max(opts.width, 40);
   const int digits = layout.address_digits;
 
-  out << "CPU physical address map of " << map_clean_text(layout.source, ascii);
+  std::string heading = "CPU physical address map of " + map_clean_text(layout.source, ascii);
   if (layout.range) {
-    out << fmt::format(", {}-{}", hex(layout.range->start), hex(layout.range->end));
+    heading += fmt::format(", {}-{}", hex(layout.range->start), hex(layout.range->end));
   }
-  out << '\n';
+  out << map_truncate(heading, static_cast<std::size_t>(width), g.ellipsis) << '\n';
   if (layout.items.empty()) {
     out << "(nothing to draw: no region "
         << (layout.range ? "in this range matches" : "matches") << ")\n";
