@@ -39,6 +39,9 @@ grep -q 'data-kind="pci-device" data-start="0xfb000000"' "$tmp/seed-quadro-p1000
   || fail "seed: the Quadro's BAR0 at fb000000 is not in the SVG"
 
 seed="$src/fixtures/seed-quadro-p1000"
+"$memmap" map --help >"$tmp/out" 2>"$tmp/err" || fail "map --help: exit $?"
+[ -s "$tmp/err" ] && fail "map --help wrote to stderr"
+grep -q 'Examples' "$tmp/out" || fail "map --help has no examples"
 "$memmap" --root "$seed" map --svg - | xmllint --noout - || fail "--svg -: not an SVG on stdout"
 "$memmap" --root "$seed" map --svg "$tmp/no/such/dir/x.svg" >"$tmp/out" 2>"$tmp/err"; rc=$?
 [ $rc = 2 ] || fail "unwritable --svg: exit $rc, want 2"
