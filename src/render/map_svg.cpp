@@ -92,7 +92,7 @@ draw_item(const MapItem& it, const MapLayout& layout, const MapGeometry& geo, in
   // Range cuts (--range): a wavy edge.
   auto wave = [&](double y) {
     std::string d = fmt::format("M{} {:.1f}", x, y);
-    for (int px = x; px < x + w; px += 8) {
+    for (int px = x; px + 8 <= x + w; px += 8) {
       d += " q2 -3 4 0 t4 0";
     }
     out << fmt::format("<path d=\"{}\" fill=\"none\" stroke=\"{}\" stroke-width=\"2\"/>", d,

@@ -142,11 +142,27 @@ render_map_text(const MapLayout& layout, const std::vector<model::Diagnostic>& w
   const int width = std::max(opts.width, 40);
   const int digits = layout.address_digits;
 
-  std::string heading = "CPU physical address map of " + map_clean_text(layout.source, ascii);
+  // "CPU physical address map[ START-END] of SOURCE", the source cut at its start to fit.
+  std::string heading = "CPU physical address map";
   if (layout.range) {
-    heading += fmt::format(", {}-{}", hex(layout.range->start), hex(layout.range->end));
+    heading += fmt::format(" {}-{}", hex(layout.range->start), hex(layout.range->end));
   }
-  out << map_truncate(heading, static_cast<std::size_t>(width), g.ellipsis) << '\n';
+  heading += " of ";
+  std::string source = map_clean_text(layout.source, ascii);
+  const std::size_t room = static_cast<std::size_t>(width) > heading.size() + 8
+                             ? static_cast<std::size_t>(width) - heading.size()
+                             : 8;
+  if (map_text_width(source) > room) {
+    std::size_t cut = 0;
+    while (map_text_width(std::string_view(source).substr(cut)) + map_text_width(g.ellipsis) > room) {
+      ++cut;
+    }
+    while (cut < source.size() && (static_cast<unsigned char>(source[cut]) & 0xc0) == 0x80) {
+      ++cut;
+    }
+    source = std::string(g.ellipsis) + source.substr(cut);
+  }
+  out << heading << source << '\n';
   if (layout.items.empty()) {
     out << "(nothing to draw: no region "
         << (layout.range ? "in this range matches" : "matches") << ")\n";

@@ -224,6 +224,14 @@ TEST_CASE("map layout: PCI hooks fill BAR, device facts and the bus view", "[ren
   CHECK(tip.find("NUMA node: 0") != std::string::npos);
   CHECK(tip.find("IOMMU group: 12") != std::string::npos);
   CHECK(tip.find("PCI bus: 7b000000-7bffffff") != std::string::npos);
+  std::ostringstream svg;
+  render_map_svg(l, svg);
+  CHECK(svg.str().find(">PCI bus view</text>") != std::string::npos);
+  CHECK(svg.str().find(">7b000000-7bffffff</text>") != std::string::npos);
+  std::ostringstream text;
+  render_map_text(l, {}, MapTextOptions{100, false}, Style(false), text);
+  CHECK(text.str().find(" CPU ") != std::string::npos);
+  CHECK(text.str().find(" 07b000000\n") != std::string::npos);  // the bus axis, right
   const auto j = map_to_json(l);
   CHECK(j["bus_differs"] == true);
   bool found = false;
