@@ -11,6 +11,7 @@ pkgs=(
   libcli11-dev libfmt-dev nlohmann-json3-dev catch2
   libtracefs-dev libtraceevent-dev
   util-linux                   # setpriv/su for unprivileged tests
+  libxml2-utils librsvg2-bin jq  # map tests: xmllint (well-formed SVG), rsvg-convert (renders), jq
 )
 for arg in "$@"; do
   case "$arg" in

@@ -25,6 +25,7 @@ using CommandList = std::vector<Command>;
 void add_resource_commands(CLI::App& app, CommandList& cmds);  // iomem, ioports
 void add_iommu_commands(CLI::App& app, CommandList& cmds);     // iommu-groups
 void add_bar_commands(CLI::App& app, CommandList& cmds);       // bar, tree
+void add_map_commands(CLI::App& app, CommandList& cmds);       // map
 
 // The no-subcommand summary.
 int run_summary(Context& ctx);
