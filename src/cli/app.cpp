@@ -60,6 +60,7 @@ run(int argc, char** argv)
 
   CommandList cmds;
   add_resource_commands(app, cmds);
+  add_trace_commands(app, cmds);
 
   try {
     app.parse(argc, argv);

@@ -23,6 +23,7 @@ using CommandList = std::vector<Command>;
 // One registration function per command module (cmd_*.cpp). Each adds subcommands to
 // `app` and their actions to `cmds`. Listed in app.cpp in the order --help shows them.
 void add_resource_commands(CLI::App& app, CommandList& cmds);  // iomem, ioports
+void add_trace_commands(CLI::App& app, CommandList& cmds);     // trace
 
 // The no-subcommand summary.
 int run_summary(Context& ctx);

@@ -274,7 +274,10 @@ render_summary_text(const Summary& s, const Annotator& a, const render::Style& s
         fmt::format("{}/{}", d->outstanding_count, human_size(d->outstanding_bytes)),
         human_size(d->largest), d->bounces, d->faults);
     }
-    out << "\nStreaming lifetimes (map to unmap):\n";
+    if (std::any_of(devs.begin(), devs.end(),
+                    [](const DeviceStats* d) { return d->lifetimes.count != 0; })) {
+      out << "\nStreaming lifetimes (map to unmap):\n";
+    }
     for (const auto* d : devs) {
       const Lifetimes& l = d->lifetimes;
       if (l.count == 0) {
@@ -309,7 +312,7 @@ render_summary_text(const Summary& s, const Annotator& a, const render::Style& s
                      s.outstanding.empty() ? render::Color::green : render::Color::yellow);
   if (!s.outstanding.empty()) {
     out << " (coherent ones live until freed; streaming ones still mapped may be leaks)\n";
-    out << fmt::format("  {:<24} {:<9} {:<18} {:>8} {:<13} {:<18} {:>10}  {}\n", "DEVICE",
+    out << fmt::format("  {:<24} {:<13} {:<18} {:>8} {:<13} {:<18} {:>10}  {}\n", "DEVICE",
                        "KIND", "DMA ADDR", "SIZE", "DIR", "PHYS ADDR", "AGE", "REGION");
     for (const auto& m : s.outstanding) {
       std::string region;
@@ -320,7 +323,7 @@ render_summary_text(const Summary& s, const Annotator& a, const render::Style& s
       }
       const std::string kind =
         std::string(to_string(m.kind)) + (m.sg ? (m.truncated ? "/sg+" : "/sg") : "");
-      out << fmt::format("  {:<24} {:<9} {:<18} {:>8} {:<13} {:<18} {:>10}  {}{}\n", m.device,
+      out << fmt::format("  {:<24} {:<13} {:<18} {:>8} {:<13} {:<18} {:>10}  {}{}\n", m.device,
                          kind, hex0x(m.dma_addr), human_size(m.size), to_string(m.dir),
                          m.has_phys ? hex0x(m.phys_addr) : "-",
                          now >= m.ts_ns && m.ts_ns != 0 ? duration(now - m.ts_ns) : "-", region,
