@@ -228,7 +228,7 @@ struct LiveCapture::Impl {
 
   void remove_stale()
   {
-    char** names = tracefs_instances("^memmap-[0-9]+$");
+    char** names = tracefs_instances("^memmap-[0-9]*$");
     if (names == nullptr) {
       return;
     }

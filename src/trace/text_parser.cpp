@@ -226,34 +226,48 @@ private:
 
   std::string check() const
   {
-    auto need = [&](unsigned bits, const char* what) -> std::string {
-      return (m_seen & bits) == bits ? std::string{} : fmt::format("no {}", what);
-    };
+    unsigned need = 0;
     switch (event_class(m_ev.type)) {
     case EventClass::map_single:
     case EventClass::alloc:
     case EventClass::free:
-      if (m_ev.type == EventType::dma_alloc_sgt || m_ev.type == EventType::dma_free_sgt) {
-        return need(k_device | k_dma | k_size, "device, dma_addr and size");
-      }
-      return need(k_device | k_dma | k_size, "device, dma_addr and size");
+      need = k_device | k_dma | k_size;
+      break;
     case EventClass::unmap_single:
-      return need(k_device | k_dma, "device and dma_addr");
+      need = k_device | k_dma;
+      break;
     case EventClass::map_sg:
     case EventClass::unmap_sg:
-      return need(k_device | k_phys_list, "device and phys_addrs");
+      need = k_device | k_phys_list;
+      break;
     case EventClass::bounce:
     case EventClass::fault:
-      return need(k_device, "device");
+      need = k_device;
+      break;
     case EventClass::iommu_map:
     case EventClass::iommu_unmap:
-      return need(k_iova, "iova");
+      need = k_iova;
+      break;
     case EventClass::error:
     case EventClass::sync:
     case EventClass::group:
+      break;
+    }
+    const unsigned missing = need & ~m_seen;
+    if (missing == 0) {
       return {};
     }
-    return {};
+    std::string names;
+    const std::pair<unsigned, const char*> k_names[] = {
+      {k_device, "device"}, {k_dma, "dma_addr"}, {k_size, "size"}, {k_phys_list, "phys_addrs"},
+      {k_iova, "iova"}};
+    for (const auto& [bit, name] : k_names) {
+      if ((missing & bit) != 0) {
+        names += names.empty() ? "" : ", ";
+        names += name;
+      }
+    }
+    return "missing " + names;
   }
 
   std::string bad(std::string_view key, std::string_view value) const
