@@ -721,7 +721,7 @@ add_trace_commands(CLI::App& app, CommandList& cmds)
     ->check(CLI::Range(0.0, 1e7));
   sub->add_option("--count", args->count, "Stop after N DMA events (after the device filter)")
     ->type_name("N")
-    ->check(CLI::PositiveNumber);
+    ->check(CLI::Range(std::uint64_t{1}, std::uint64_t{1} << 62));
   sub->add_option("--device", args->devices,
                   "Only this device (dev_name: 0000:01:00.0, 01:00.0, fe300000.dma); "
                   "repeat or comma-separate. Written into the kernel's event filters")

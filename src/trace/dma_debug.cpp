@@ -229,7 +229,7 @@ render_dma_debug_text(const std::vector<DebugEntry>& entries, const DebugCounter
   out << style.paint("DMA-API debug (CONFIG_DMA_API_DEBUG)", render::Color::bold) << ": "
       << entries.size() << " active mappings";
   if (c.error_count) {
-    out << ", " << style.paint(fmt::format("{} errors", *c.error_count),
+    out << ", " << style.paint(fmt::format("error_count {}", *c.error_count),
                                *c.error_count != 0 ? render::Color::red : render::Color::green);
   }
   if (c.num_free_entries && c.nr_total_entries) {
