@@ -195,9 +195,9 @@ public:
         break;
       }
       std::string_view tok;
-      const auto eq = body.find('=');
       const auto sp = body.find(' ');
-      if (eq != std::string_view::npos && eq < sp && starts_with(body.substr(eq + 1), "ARRAY[")) {
+      const auto eq = body.substr(0, sp).find('=');
+      if (eq != std::string_view::npos && starts_with(body.substr(eq + 1), "ARRAY[")) {
         const auto close = body.find(']', eq);
         if (close == std::string_view::npos) {
           return fmt::format("unterminated ARRAY[ in '{}'", body.substr(0, eq));

@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <unordered_map>
-#include <unordered_set>
 
 namespace memmap::trace {
 
@@ -13,7 +12,7 @@ namespace {
 constexpr std::size_t k_sg_key_entries = 128;
 // The "was unmapped before" sets only serve to tell double unmaps from unknown ones; they
 // are cleared when they reach this size so memory stays bounded on endless traces.
-constexpr std::size_t k_unmapped_memory = std::size_t{1} << 20;
+constexpr std::size_t k_unmapped_memory = std::size_t{1} << 16;
 
 std::uint64_t
 mix(std::uint64_t h, std::uint64_t v)
@@ -66,6 +65,52 @@ struct Entry {
   std::uint64_t ts_ns = 0;
   int nents = 0;
   bool truncated = false;
+  bool live = true;  // false: unmapped/freed, kept to tell double unmaps from unknown ones
+};
+
+// One hash table per kind of key. Unmapped entries stay (live = false) until they are more
+// than the live ones and k_unmapped_memory: then they are swept, so memory stays bounded.
+template <typename Key, typename Hash>
+struct Table {
+  std::unordered_map<Key, Entry, Hash> map;
+  std::size_t dead = 0;
+
+  // Insert a live entry; returns the live entry it replaced (a remap), if any.
+  bool insert(const Key& key, const Entry& e, Entry& replaced)
+  {
+    auto [it, inserted] = map.try_emplace(key, e);
+    if (inserted) {
+      return false;
+    }
+    const bool was_live = it->second.live;
+    if (was_live) {
+      replaced = it->second;
+    } else {
+      --dead;
+    }
+    it->second = e;
+    return was_live;
+  }
+
+  enum class Found { live, dead, none };
+  // Mark the entry of `key` unmapped; `out` gets it when it was live.
+  Found remove(const Key& key, Entry& out)
+  {
+    auto it = map.find(key);
+    if (it == map.end()) {
+      return Found::none;
+    }
+    if (!it->second.live) {
+      return Found::dead;
+    }
+    out = it->second;
+    it->second.live = false;
+    if (++dead > k_unmapped_memory && dead > map.size() / 2) {
+      std::erase_if(map, [](const auto& kv) { return !kv.second.live; });
+      dead = 0;
+    }
+    return Found::live;
+  }
 };
 
 std::uint64_t
@@ -130,12 +175,9 @@ struct Tracker::Impl {
   std::unordered_map<std::string, std::uint32_t> dev_index;
   std::vector<DeviceStats> devs;
 
-  std::unordered_map<SingleKey, Entry, SingleKeyHash> singles;
-  std::unordered_map<SingleKey, Entry, SingleKeyHash> coherent;
-  std::unordered_map<SgKey, Entry, SgKeyHash> sgs;
-  std::unordered_set<SingleKey, SingleKeyHash> unmapped_singles;
-  std::unordered_set<SgKey, SgKeyHash> unmapped_sgs;
-  std::unordered_set<SingleKey, SingleKeyHash> freed;
+  Table<SingleKey, SingleKeyHash> singles;
+  Table<SingleKey, SingleKeyHash> coherent;
+  Table<SgKey, SgKeyHash> sgs;
 
   std::vector<Unmatched> unmatched_unmaps;
   std::vector<Unmatched> unmatched_frees;
@@ -190,12 +232,35 @@ struct Tracker::Impl {
     d.largest = std::max(d.largest, size);
   }
 
-  static void remember(std::unordered_set<SingleKey, SingleKeyHash>& set, const SingleKey& k)
+  void insert_entry(DeviceStats& d, bool remapped, const Entry& replaced, const Entry& e)
   {
-    if (set.size() >= k_unmapped_memory) {
-      set.clear();
+    if (remapped) {
+      ++d.remaps;
+      drop_entry(d, replaced);
     }
-    set.insert(k);
+    add_entry(d, e);
+  }
+
+  // A matched unmap/free: lifetime (streaming) and the outstanding totals.
+  void removed(DeviceStats& d, const Entry& old, const DmaEvent& ev)
+  {
+    if (old.kind == MappingKind::streaming && ev.ts_ns != 0 && old.ts_ns != 0 &&
+        ev.ts_ns >= old.ts_ns) {
+      d.lifetimes.add(ev.ts_ns - old.ts_ns);
+    }
+    drop_entry(d, old);
+  }
+
+  Unmatched unmatched(const DeviceStats& d, const DmaEvent& ev, bool was_dead)
+  {
+    Unmatched u;
+    u.device = d.device;
+    u.type = ev.type;
+    u.dma_addr = ev.dma_addr;
+    u.size = ev.size;
+    u.ts_ns = ev.ts_ns;
+    u.double_unmap = was_dead;
+    return u;
   }
 
   void map_single(std::uint32_t di, const DmaEvent& ev)
@@ -219,44 +284,26 @@ struct Tracker::Impl {
     e.dir = ev.dir;
     e.attrs = ev.attrs;
     e.ts_ns = ev.ts_ns;
-    const SingleKey key{di, ev.dma_addr};
-    unmapped_singles.erase(key);
-    auto [it, inserted] = singles.try_emplace(key, e);
-    if (!inserted) {
-      ++d.remaps;
-      drop_entry(d, it->second);
-      it->second = e;
-    }
-    add_entry(d, e);
+    Entry old;
+    const bool remapped = singles.insert(SingleKey{di, ev.dma_addr}, e, old);
+    insert_entry(d, remapped, old, e);
   }
 
   void unmap_single(std::uint32_t di, const DmaEvent& ev)
   {
     DeviceStats& d = devs[di];
     ++d.unmaps;
-    const SingleKey key{di, ev.dma_addr};
-    auto it = singles.find(key);
-    if (it == singles.end()) {
-      Unmatched u;
-      u.device = d.device;
-      u.type = ev.type;
-      u.dma_addr = ev.dma_addr;
-      u.size = ev.size;
-      u.ts_ns = ev.ts_ns;
-      u.double_unmap = unmapped_singles.count(key) != 0;
-      ++d.unmatched_unmaps;
-      if (u.double_unmap) {
-        ++d.double_unmaps;
-      }
-      unmatched_unmaps.push_back(std::move(u));
+    Entry old;
+    const auto found = singles.remove(SingleKey{di, ev.dma_addr}, old);
+    if (found == decltype(singles)::Found::live) {
+      removed(d, old, ev);
       return;
     }
-    if (ev.ts_ns != 0 && it->second.ts_ns != 0 && ev.ts_ns >= it->second.ts_ns) {
-      d.lifetimes.add(ev.ts_ns - it->second.ts_ns);
+    ++d.unmatched_unmaps;
+    if (found == decltype(singles)::Found::dead) {
+      ++d.double_unmaps;
     }
-    drop_entry(d, it->second);
-    singles.erase(it);
-    remember(unmapped_singles, key);
+    unmatched_unmaps.push_back(unmatched(d, ev, found == decltype(singles)::Found::dead));
   }
 
   void set_sg_key(std::uint32_t di, const std::vector<std::uint64_t>& phys)
@@ -287,14 +334,9 @@ struct Tracker::Impl {
       ++(ev.dma_addrs.front() == ev.phys_addrs.front() ? d.untranslated : d.translated);
     }
     set_sg_key(di, ev.phys_addrs);
-    unmapped_sgs.erase(scratch);
-    auto [it, inserted] = sgs.try_emplace(scratch, e);
-    if (!inserted) {
-      ++d.remaps;
-      drop_entry(d, it->second);
-      it->second = e;
-    }
-    add_entry(d, e);
+    Entry old;
+    const bool remapped = sgs.insert(scratch, e, old);
+    insert_entry(d, remapped, old, e);
   }
 
   void unmap_sg(std::uint32_t di, const DmaEvent& ev)
@@ -302,31 +344,23 @@ struct Tracker::Impl {
     DeviceStats& d = devs[di];
     ++d.unmaps;
     set_sg_key(di, ev.phys_addrs);
-    auto it = sgs.find(scratch);
-    if (it == sgs.end()) {
-      Unmatched u;
-      u.device = d.device;
-      u.type = ev.type;
-      u.sg = true;
-      u.phys_addr = ev.phys_addrs.empty() ? 0 : ev.phys_addrs.front();
-      u.ts_ns = ev.ts_ns;
-      u.double_unmap = unmapped_sgs.count(scratch) != 0;
-      ++d.unmatched_unmaps;
-      if (u.double_unmap) {
-        ++d.double_unmaps;
-      }
-      unmatched_unmaps.push_back(std::move(u));
+    Entry old;
+    const auto found = sgs.remove(scratch, old);
+    if (found == decltype(sgs)::Found::live) {
+      removed(d, old, ev);
       return;
     }
-    if (ev.ts_ns != 0 && it->second.ts_ns != 0 && ev.ts_ns >= it->second.ts_ns) {
-      d.lifetimes.add(ev.ts_ns - it->second.ts_ns);
+    ++d.unmatched_unmaps;
+    const bool dead = found == decltype(sgs)::Found::dead;
+    if (dead) {
+      ++d.double_unmaps;
     }
-    drop_entry(d, it->second);
-    sgs.erase(it);
-    if (unmapped_sgs.size() >= k_unmapped_memory) {
-      unmapped_sgs.clear();
-    }
-    unmapped_sgs.insert(scratch);
+    Unmatched u = unmatched(d, ev, dead);
+    u.sg = true;
+    u.dma_addr = 0;
+    u.size = 0;
+    u.phys_addr = ev.phys_addrs.empty() ? 0 : ev.phys_addrs.front();
+    unmatched_unmaps.push_back(std::move(u));
   }
 
   void alloc(std::uint32_t di, const DmaEvent& ev)
@@ -352,38 +386,23 @@ struct Tracker::Impl {
     e.attrs = ev.attrs;
     e.ts_ns = ev.ts_ns;
     count_mapped(d, ev.dir, ev.size);
-    const SingleKey key{di, ev.dma_addr};
-    freed.erase(key);
-    auto [it, inserted] = coherent.try_emplace(key, e);
-    if (!inserted) {
-      ++d.remaps;
-      drop_entry(d, it->second);
-      it->second = e;
-    }
-    add_entry(d, e);
+    Entry old;
+    const bool remapped = coherent.insert(SingleKey{di, ev.dma_addr}, e, old);
+    insert_entry(d, remapped, old, e);
   }
 
   void free(std::uint32_t di, const DmaEvent& ev)
   {
     DeviceStats& d = devs[di];
     ++d.frees;
-    const SingleKey key{di, ev.dma_addr};
-    auto it = coherent.find(key);
-    if (it == coherent.end()) {
-      Unmatched u;
-      u.device = d.device;
-      u.type = ev.type;
-      u.dma_addr = ev.dma_addr;
-      u.size = ev.size;
-      u.ts_ns = ev.ts_ns;
-      u.double_unmap = freed.count(key) != 0;
-      ++d.unmatched_frees;
-      unmatched_frees.push_back(std::move(u));
+    Entry old;
+    const auto found = coherent.remove(SingleKey{di, ev.dma_addr}, old);
+    if (found == decltype(coherent)::Found::live) {
+      removed(d, old, ev);
       return;
     }
-    drop_entry(d, it->second);
-    coherent.erase(it);
-    remember(freed, key);
+    ++d.unmatched_frees;
+    unmatched_frees.push_back(unmatched(d, ev, found == decltype(coherent)::Found::dead));
   }
 
   void add(const DmaEvent& ev)
@@ -522,15 +541,20 @@ Tracker::summary() const
     mp.truncated = e.truncated;
     return mp;
   };
-  s.outstanding.reserve(m.singles.size() + m.sgs.size() + m.coherent.size());
-  for (const auto& [k, e] : m.singles) {
-    s.outstanding.push_back(to_mapping(k.dev, e));
+  for (const auto& [k, e] : m.singles.map) {
+    if (e.live) {
+      s.outstanding.push_back(to_mapping(k.dev, e));
+    }
   }
-  for (const auto& [k, e] : m.sgs) {
-    s.outstanding.push_back(to_mapping(k.dev, e));
+  for (const auto& [k, e] : m.sgs.map) {
+    if (e.live) {
+      s.outstanding.push_back(to_mapping(k.dev, e));
+    }
   }
-  for (const auto& [k, e] : m.coherent) {
-    s.outstanding.push_back(to_mapping(k.dev, e));
+  for (const auto& [k, e] : m.coherent.map) {
+    if (e.live) {
+      s.outstanding.push_back(to_mapping(k.dev, e));
+    }
   }
   std::sort(s.outstanding.begin(), s.outstanding.end(), [](const Mapping& a, const Mapping& b) {
     if (a.device != b.device) {
