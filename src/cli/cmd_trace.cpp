@@ -512,6 +512,7 @@ run_live(Context& ctx, const TraceArgs& args)
   if (json) {
     nlohmann::json start;
     start["type"] = "start";
+    start["schema_version"] = 1;
     start["tracing_dir"] = setup.tracing_dir;
     start["instance"] = setup.instance;
     start["events_enabled"] = setup.enabled;

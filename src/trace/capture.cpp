@@ -292,6 +292,9 @@ struct LiveCapture::Impl {
       throw SourceError(fmt::format("trace: cannot create the tracing instance {}/instances/{}: {}",
                                     setup.tracing_dir, setup.instance, errno_text(errno)));
     }
+    // Timestamps in CLOCK_MONOTONIC, so ages of outstanding mappings are exact (this is the
+    // instance's own clock; the top-level trace_clock is not touched).
+    tracefs_instance_file_write(instance, "trace_clock", "mono");
     if (opts.buffer_kb != 0) {
       tracefs_instance_set_buffer_size(instance, opts.buffer_kb, -1);
     }

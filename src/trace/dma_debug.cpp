@@ -183,6 +183,7 @@ dma_debug_to_json(const std::vector<DebugEntry>& entries, const DebugCounters& c
   using nlohmann::json;
   json j;
   j["type"] = "dma_debug";
+  j["schema_version"] = 1;
   auto opt = [](const std::optional<std::uint64_t>& v) { return v ? json(*v) : json(nullptr); };
   j["error_count"] = opt(c.error_count);
   j["num_errors"] = opt(c.num_errors);

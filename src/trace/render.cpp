@@ -137,6 +137,7 @@ summary_to_json(const Summary& s, const Annotator& a)
 {
   json j;
   j["type"] = "summary";
+  j["schema_version"] = 1;
   j["events"] = s.events;
   j["lost_events"] = s.lost_events;
   j["first_ts"] = seconds(s.first_ts_ns);
@@ -376,6 +377,7 @@ event_to_json(const DmaEvent& ev)
 {
   json j;
   j["type"] = "event";
+  j["schema_version"] = 1;
   j["ts"] = seconds(ev.ts_ns);
   j["cpu"] = ev.cpu;
   j["pid"] = ev.pid;
@@ -579,6 +581,7 @@ interval_to_json(const IntervalView& v, const Annotator& a)
 {
   json j;
   j["type"] = "interval";
+  j["schema_version"] = 1;
   j["t"] = v.t;
   j["seconds"] = v.seconds;
   j["events"] = v.events;
