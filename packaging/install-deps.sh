@@ -9,7 +9,7 @@ pkgs=(
   g++ cmake make pkg-config
   libpci-dev pciutils          # PCI access (sysfs and dump methods), pci.ids; lspci as reference
   libcli11-dev libfmt-dev nlohmann-json3-dev catch2
-  libtracefs-dev libtraceevent-dev
+  libtracefs-dev libtraceevent-dev libtracecmd-dev  # memmap trace: tracefs, records, trace.dat
   util-linux                   # setpriv/su for unprivileged tests
   libxml2-utils librsvg2-bin jq  # map tests: xmllint (well-formed SVG), rsvg-convert (renders), jq
 )

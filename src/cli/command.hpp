@@ -26,6 +26,7 @@ void add_resource_commands(CLI::App& app, CommandList& cmds);  // iomem, ioports
 void add_iommu_commands(CLI::App& app, CommandList& cmds);     // iommu-groups
 void add_bar_commands(CLI::App& app, CommandList& cmds);       // bar, tree
 void add_map_commands(CLI::App& app, CommandList& cmds);       // map
+void add_trace_commands(CLI::App& app, CommandList& cmds);     // trace
 
 // The no-subcommand summary.
 int run_summary(Context& ctx);
