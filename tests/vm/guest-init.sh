@@ -120,7 +120,16 @@ if has tree; then run tree tree; run tree-json tree --json; fi
 if has iommu-groups; then run iommu-groups iommu-groups; run iommu-groups-json iommu-groups --json; fi
 if has audit; then run audit audit; run audit-json audit --json; fi
 if has trace; then
-  (sleep 1; disk_io; echo finished >$M/disk-io) &
+  # Disk traffic once memmap's tracing instance exists (setting it up takes a moment under
+  # TCG, and traffic before it is lost), then idle until the trace ends: the host checks that
+  # every streaming mapping made during the burst was unmapped.
+  (n=0
+   while ! ls -d /sys/kernel/tracing/instances/memmap-* >/dev/null 2>&1 && [ $n -lt 100 ]; do
+     usleep 50000; n=$((n + 1))
+   done
+   usleep 300000
+   disk_io
+   echo "finished (waited $n x 50 ms for the instance)" >$M/disk-io) &
   run trace-json trace --duration 3 --json
   wait
 fi
