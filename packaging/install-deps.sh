@@ -10,6 +10,7 @@ pkgs=(
   libpci-dev pciutils          # PCI access (sysfs and dump methods), pci.ids; lspci as reference
   libcli11-dev libfmt-dev nlohmann-json3-dev catch2
   libtracefs-dev libtraceevent-dev
+  libarchive-dev               # snapshot tarballs (memmap snapshot OUT.tar.gz, diff, --root)
   util-linux                   # setpriv/su for unprivileged tests
 )
 for arg in "$@"; do

@@ -60,6 +60,8 @@ run(int argc, char** argv)
 
   CommandList cmds;
   add_resource_commands(app, cmds);
+  add_snapshot_commands(app, cmds);
+  add_diff_commands(app, cmds);
 
   try {
     app.parse(argc, argv);

@@ -23,6 +23,8 @@ using CommandList = std::vector<Command>;
 // One registration function per command module (cmd_*.cpp). Each adds subcommands to
 // `app` and their actions to `cmds`. Listed in app.cpp in the order --help shows them.
 void add_resource_commands(CLI::App& app, CommandList& cmds);  // iomem, ioports
+void add_snapshot_commands(CLI::App& app, CommandList& cmds);  // snapshot
+void add_diff_commands(CLI::App& app, CommandList& cmds);      // diff
 
 // The no-subcommand summary.
 int run_summary(Context& ctx);
