@@ -191,7 +191,10 @@ run_diff(Context& ctx, const DiffArgs& args)
         }
         throw UsageError(fmt::format("--only {}: no such section (sections: {})", id, ids));
       }
-      chosen.push_back(*it);
+      if (std::none_of(chosen.begin(), chosen.end(),
+                       [&](const DiffSection& s) { return s.id == id; })) {
+        chosen.push_back(*it);
+      }
     }
     sections = std::move(chosen);
   }
@@ -279,7 +282,8 @@ add_diff_commands(CLI::App& app, CommandList& cmds)
   sub->add_option("--only", args->only,
                   "Compare only these sections (comma-separated): iomem, ioports")
     ->type_name("SECTION")
-    ->delimiter(',');
+    ->delimiter(',')
+    ->allow_extra_args(false);
   sub->footer(
     "Regions of /proc/iomem and /proc/ioports are matched by name and nesting, and\n"
     "reported as added (+), removed (-), moved, resized or changed (~).\n"
