@@ -70,6 +70,18 @@ private:
 
   std::string why(int err) const { return std::strerror(err); }
 
+  // A read that failed: EXDEV (a link on the way leads out of the tree) is a refusal, the
+  // rest are unreadable.
+  void failed(const std::string& rel, int err)
+  {
+    if (err == EXDEV) {
+      m_result.skipped.push_back(
+        {rel, "a symbolic link on the way leads out of the captured tree; not followed"});
+    } else {
+      m_result.unreadable.push_back({rel, why(err)});
+    }
+  }
+
   // Copy a regular file; false if absent (noted when `required`) or unreadable (noted).
   bool copy_file(const std::string& rel, bool required, std::string* data = nullptr)
   {
@@ -83,7 +95,7 @@ private:
           m_result.unreadable.push_back({rel, "missing"});
         }
       } else {
-        m_result.unreadable.push_back({rel, why(r.error)});
+        failed(rel, r.error);
       }
       return false;
     }
@@ -141,7 +153,7 @@ private:
           m_result.absent.push_back({rel, absent_reason.empty() ? "not present" : absent_reason});
         }
       } else {
-        m_result.unreadable.push_back({rel, why(err)});
+        failed(rel, err);
       }
     }
     return names;
@@ -199,6 +211,11 @@ private:
         continue;
       }
       const auto e = m_from.entry(rel);
+      if (e.type == EntryType::symlink) {
+        m_result.skipped.push_back(
+          {rel, "a symbolic link where sysfs has a file; not followed"});
+        continue;
+      }
       if (e.type != EntryType::file) {
         continue;
       }
