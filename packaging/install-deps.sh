@@ -12,6 +12,8 @@ pkgs=(
   libtracefs-dev libtraceevent-dev
   libarchive-dev               # snapshot tarballs (memmap snapshot OUT.tar.gz, diff, --root)
   util-linux                   # setpriv/su for unprivileged tests
+  zsh                          # the zsh completion test (bash is always there)
+  dpkg-dev file                # packaging/build-deb.sh: CPack DEB with dpkg-shlibdeps
 )
 for arg in "$@"; do
   case "$arg" in

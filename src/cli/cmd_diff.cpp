@@ -279,14 +279,19 @@ add_diff_commands(CLI::App& app, CommandList& cmds)
     ->required()
     ->type_name("A");
   sub->add_option("B", args->b, "After: the same kinds")->required()->type_name("B");
+  std::string ids;
+  for (const auto& s : diff_sections()) {
+    ids += (ids.empty() ? "" : ", ") + s.id;
+  }
   sub->add_option("--only", args->only,
-                  "Compare only these sections (comma-separated): iomem, ioports")
+                  "Compare only these sections (comma-separated): " + ids)
     ->type_name("SECTION")
     ->delimiter(',')
     ->allow_extra_args(false);
   sub->footer(
-    "Regions of /proc/iomem and /proc/ioports are matched by name and nesting, and\n"
-    "reported as added (+), removed (-), moved, resized or changed (~).\n"
+    "A and B are compared section by section. Regions of /proc/iomem and /proc/ioports are\n"
+    "matched by name and nesting, and reported as added (+), removed (-), moved, resized\n"
+    "or changed (~). A section missing from A or B is not compared (and not a difference).\n"
     "Exit status: 0 no differences, 1 differences, 2 bad usage or a malformed source,\n"
     "3 nothing could be compared.\n"
     "Examples: memmap diff before/ after/          memmap diff golden.tar.gz live\n"
