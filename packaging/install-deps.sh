@@ -14,6 +14,7 @@ pkgs=(
   util-linux                   # setpriv/su for unprivileged tests
   zsh                          # the zsh completion test (bash is always there)
   dpkg-dev file                # packaging/build-deb.sh: CPack DEB with dpkg-shlibdeps
+  ansible-core                 # the docs/fleet playbook test
 )
 for arg in "$@"; do
   case "$arg" in
