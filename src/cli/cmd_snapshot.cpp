@@ -7,6 +7,7 @@
 #include <memmap/snapshot/capture.hpp>
 
 #include <ctime>
+#include <iostream>
 #include <fmt/format.h>
 #include <sys/utsname.h>
 #include <unistd.h>
@@ -98,6 +99,26 @@ run_snapshot(Context& ctx, const SnapshotArgs& args)
 }
 
 } // namespace
+
+int
+unpack_root_tarball(GlobalOptions& opts, std::unique_ptr<source::UnpackedSnapshot>& guard)
+{
+  std::error_code ec;
+  if (opts.root.empty() || !std::filesystem::is_regular_file(opts.root, ec)) {
+    return 0;
+  }
+  try {
+    guard = source::unpack_snapshot(opts.root);
+  } catch (const InputError& e) {
+    std::cerr << "memmap: --root " << e.what() << '\n';
+    return k_exit_bad_input;
+  } catch (const SourceError& e) {
+    std::cerr << "memmap: --root " << e.what() << '\n';
+    return k_exit_unreadable;
+  }
+  opts.root = guard->root().string();
+  return 0;
+}
 
 void
 add_snapshot_commands(CLI::App& app, CommandList& cmds)

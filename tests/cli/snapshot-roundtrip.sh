@@ -91,6 +91,21 @@ done
 tar tzf "$tmp/live.tar.gz" | grep -qx 'live/proc/iomem' || fail "tarball lacks live/proc/iomem"
 mkdir "$tmp/untar" && tar xzf "$tmp/live.tar.gz" -C "$tmp/untar"
 same "$tmp/live" "$tmp/untar/live" "directory vs unpacked tarball"
+echo "--root TARBALL: identical to the directory"
+# --root reads the tarball directly (unpacked into a temporary directory, removed after).
+for c in "" $cmds; do
+  for j in "" --json; do
+    # shellcheck disable=SC2086
+    "$memmap" --root "$tmp/live.tar.gz" $c $j 2>&1 | sed -E 's#/[^ "]*/memmap-snapshot-[A-Za-z0-9]{6}/live##g' >"$tmp/a.out"
+    # shellcheck disable=SC2086
+    run "$tmp/b.out" "$tmp/live" $c $j
+    sed -i '$d' "$tmp/b.out"  # the exit line
+    diff -u "$tmp/a.out" "$tmp/b.out" >"$tmp/d" || { head -20 "$tmp/d"; fail "--root tarball: memmap $c $j"; }
+  done
+done
+ls -d "${TMPDIR:-/tmp}"/memmap-snapshot-* 2>/dev/null | while read -r d; do
+  [ "$d" -nt "$tmp/live.tar.gz" ] && fail "temporary unpack directory left behind: $d"
+done
 "$memmap" diff "$tmp/live.tar.gz" "$tmp/live" >"$tmp/d.out" 2>&1 || fail "diff tarball dir: exit $?: $(cat "$tmp/d.out")"
 "$memmap" diff live "$tmp/live.tar.gz" >"$tmp/d.out" 2>&1 || fail "diff live tarball: exit $?: $(cat "$tmp/d.out")"
 grep -q 'No differences' "$tmp/d.out" || fail "diff live tarball: $(cat "$tmp/d.out")"
