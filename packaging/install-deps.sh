@@ -10,8 +10,12 @@ pkgs=(
   libpci-dev pciutils          # PCI access (sysfs and dump methods), pci.ids; lspci as reference
   libcli11-dev libfmt-dev nlohmann-json3-dev catch2
   libtracefs-dev libtraceevent-dev libtracecmd-dev  # memmap trace: tracefs, records, trace.dat
+  libarchive-dev               # snapshot tarballs (memmap snapshot OUT.tar.gz, diff, --root)
   util-linux                   # setpriv/su for unprivileged tests
   libxml2-utils librsvg2-bin jq  # map tests: xmllint (well-formed SVG), rsvg-convert (renders), jq
+  zsh                          # the zsh completion test (bash is always there)
+  dpkg-dev file                # packaging/build-deb.sh: CPack DEB with dpkg-shlibdeps
+  ansible-core                 # the docs/fleet playbook test
 )
 for arg in "$@"; do
   case "$arg" in
