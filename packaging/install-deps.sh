@@ -3,7 +3,7 @@
 # Idempotent; run as root. Options:
 #   --vm       also what the q35 test machine needs (tests/vm/)
 #   --browser  also Chromium for the HTML map tests (or MEMMAP_BROWSER_TESTS=1)
-#   --bench    also what bench/run needs (Google Benchmark, strace for the raw-read floor)
+#   --bench    also what bench/run needs (Google Benchmark, strace, GNU time)
 set -euo pipefail
 
 pkgs=(
@@ -17,7 +17,7 @@ for arg in "$@"; do
   case "$arg" in
     --vm) pkgs+=(qemu-system-x86 busybox-static cpio xz-utils zstd kmod) ;;
     --browser) pkgs+=(chromium) ;;
-    --bench) pkgs+=(libbenchmark-dev strace python3) ;;
+    --bench) pkgs+=(libbenchmark-dev strace time python3) ;;
     -h|--help) sed -n '2,7p' "$0"; exit 0 ;;
     *) echo "install-deps.sh: unknown option '$arg'" >&2; exit 2 ;;
   esac
