@@ -3,6 +3,7 @@
 # Idempotent; run as root. Options:
 #   --vm       also what the q35 test machine needs (tests/vm/)
 #   --browser  also Chromium for the HTML map tests (or MEMMAP_BROWSER_TESTS=1)
+#   --bench    also what bench/run needs (Google Benchmark, strace, GNU time)
 set -euo pipefail
 
 pkgs=(
@@ -21,7 +22,8 @@ for arg in "$@"; do
   case "$arg" in
     --vm) pkgs+=(qemu-system-x86 busybox-static cpio xz-utils zstd kmod jq) ;;  # + kernel: tests/vm/fetch-kernel.sh
     --browser) pkgs+=(chromium) ;;
-    -h|--help) sed -n '2,6p' "$0"; exit 0 ;;
+    --bench) pkgs+=(libbenchmark-dev strace time python3) ;;
+    -h|--help) sed -n '2,7p' "$0"; exit 0 ;;
     *) echo "install-deps.sh: unknown option '$arg'" >&2; exit 2 ;;
   esac
 done
