@@ -3,20 +3,27 @@
 # Idempotent; run as root. Options:
 #   --vm       also what the q35 test machine needs (tests/vm/)
 #   --browser  also Chromium for the HTML map tests (or MEMMAP_BROWSER_TESTS=1)
+#   --bench    also what bench/run needs (Google Benchmark, strace, GNU time)
 set -euo pipefail
 
 pkgs=(
   g++ cmake make pkg-config
   libpci-dev pciutils          # PCI access (sysfs and dump methods), pci.ids; lspci as reference
   libcli11-dev libfmt-dev nlohmann-json3-dev catch2
-  libtracefs-dev libtraceevent-dev
+  libtracefs-dev libtraceevent-dev libtracecmd-dev  # memmap trace: tracefs, records, trace.dat
+  libarchive-dev               # snapshot tarballs (memmap snapshot OUT.tar.gz, diff, --root)
   util-linux                   # setpriv/su for unprivileged tests
+  libxml2-utils librsvg2-bin jq  # map tests: xmllint (well-formed SVG), rsvg-convert (renders), jq
+  zsh                          # the zsh completion test (bash is always there)
+  dpkg-dev file                # packaging/build-deb.sh: CPack DEB with dpkg-shlibdeps
+  ansible-core                 # the docs/fleet playbook test
 )
 for arg in "$@"; do
   case "$arg" in
     --vm) pkgs+=(qemu-system-x86 busybox-static cpio xz-utils zstd kmod jq) ;;  # + kernel: tests/vm/fetch-kernel.sh
     --browser) pkgs+=(chromium) ;;
-    -h|--help) sed -n '2,6p' "$0"; exit 0 ;;
+    --bench) pkgs+=(libbenchmark-dev strace time python3) ;;
+    -h|--help) sed -n '2,7p' "$0"; exit 0 ;;
     *) echo "install-deps.sh: unknown option '$arg'" >&2; exit 2 ;;
   esac
 done

@@ -63,6 +63,10 @@ run(int argc, char** argv)
   add_audit_commands(app, cmds);
   add_bar_commands(app, cmds);
   add_iommu_commands(app, cmds);
+  add_map_commands(app, cmds);
+  add_trace_commands(app, cmds);
+  add_snapshot_commands(app, cmds);
+  add_diff_commands(app, cmds);
 
   try {
     app.parse(argc, argv);
@@ -78,6 +82,10 @@ run(int argc, char** argv)
     return k_exit_bad_input;
   }
 
+  std::unique_ptr<source::UnpackedSnapshot> unpacked_root;  // --root SNAPSHOT.tar.gz
+  if (const int rc = unpack_root_tarball(opts, unpacked_root); rc != 0) {
+    return rc;
+  }
   if (!opts.root.empty() && !std::filesystem::is_directory(opts.root)) {
     std::cerr << "memmap: --root " << opts.root << ": not a directory (a captured sysroot "
               << "holds proc/ and sys/)\n"

@@ -9,6 +9,8 @@
 
 #include "context.hpp"
 
+#include <memmap/source/archive.hpp>
+
 namespace memmap::cli {
 
 using Action = std::function<int(Context&)>;
@@ -26,6 +28,14 @@ void add_resource_commands(CLI::App& app, CommandList& cmds);  // iomem, ioports
 void add_audit_commands(CLI::App& app, CommandList& cmds);     // audit
 void add_iommu_commands(CLI::App& app, CommandList& cmds);     // iommu-groups
 void add_bar_commands(CLI::App& app, CommandList& cmds);       // bar, tree
+void add_map_commands(CLI::App& app, CommandList& cmds);       // map
+void add_trace_commands(CLI::App& app, CommandList& cmds);     // trace
+void add_snapshot_commands(CLI::App& app, CommandList& cmds);  // snapshot
+void add_diff_commands(CLI::App& app, CommandList& cmds);      // diff
+
+// --root FILE.tar.gz: unpack the snapshot tarball into `guard` and point opts.root at it.
+// Returns 0, or the exit status after printing why not (cmd_snapshot.cpp).
+int unpack_root_tarball(GlobalOptions& opts, std::unique_ptr<source::UnpackedSnapshot>& guard);
 
 // The no-subcommand summary.
 int run_summary(Context& ctx);

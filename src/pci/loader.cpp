@@ -200,6 +200,8 @@ load_sysfs(const source::SysRoot& root, const source::PciNames& names, const Loa
     dev.consistent_dma_mask_bits = parse_int(root.read_line(dir + "/consistent_dma_mask_bits"));
     if (const char* drv = pci_get_string_property(p, PCI_FILL_DRIVER)) {
       dev.driver = drv;
+    } else if (auto link = root.link_name(dir + "/driver")) {
+      dev.driver = *link;  // a captured sysroot: the link's target is not there
     }
     if (p->known_fields & PCI_FILL_NUMA_NODE && p->numa_node >= 0) {
       dev.numa_node = p->numa_node;

@@ -383,7 +383,7 @@ write_device(const Device& d, const BarRenderContext& ctx, const Style& style, s
       items.push_back(cap_item(c, d));
     }
     if (d.capabilities.access_denied) {
-      items.push_back(fmt::format("(rest not read: {} bytes of config space)", d.config.size()));
+      items.push_back(fmt::format("(the list goes on past the {} bytes of config space read)", d.config.size()));
     }
     write_wrapped(out, "  caps  ", items);
   }
@@ -393,7 +393,7 @@ write_device(const Device& d, const BarRenderContext& ctx, const Style& style, s
       items.push_back(cap_item(c, d));
     }
     if (d.extended_capabilities.access_denied) {
-      items.push_back("(rest not read)");
+      items.push_back(fmt::format("(the list goes on past the {} bytes of config space read)", d.config.size()));
     }
     write_wrapped(out, "  ecaps ", items);
   }
@@ -430,12 +430,13 @@ bar_json(const Bar& b)
 }
 
 json
-placement_json(const std::optional<pci::Placement>& p)
+placement_json(const std::optional<pci::Placement>& p, const char* space)
 {
   if (!p) {
     return nullptr;
   }
   json j;
+  j["space"] = space;
   j["path"] = p->path;
   j["claimed_by"] = p->claimed_by.empty() ? json(nullptr) : json(p->claimed_by);
   j["exact"] = p->exact;
@@ -490,7 +491,7 @@ device_to_json(const Device& d, const BarRenderContext& ctx)
   json bars = json::array();
   for (const auto& b : d.bars) {
     json bj = bar_json(b);
-    bj["iomem"] = placement_json(b.placement);
+    bj["placement"] = placement_json(b.placement, b.kind == BarKind::io ? "ioports" : "iomem");
     bars.push_back(std::move(bj));
   }
   j["bars"] = std::move(bars);
@@ -501,7 +502,7 @@ device_to_json(const Device& d, const BarRenderContext& ctx)
     r["size"] = num_or_null(d.rom->size);
     r["enabled"] = d.rom->enabled;
     r["virtual"] = d.rom->is_virtual;
-    r["iomem"] = placement_json(d.rom->placement);
+    r["placement"] = placement_json(d.rom->placement, "iomem");
     j["rom"] = std::move(r);
   } else {
     j["rom"] = nullptr;

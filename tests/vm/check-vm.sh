@@ -366,6 +366,7 @@ check_commands() {
     rc=$(rc_of "$name"); n=$((n + 1))
     case "$name:$rc" in
       *:0|audit*:1) ;;
+      *:143) fail "memmap $args hung: stopped after 60 s in the guest" ;;
       *) fail "memmap $args exited $rc" ;;
     esac
     [ -s "$out/$name.out" ] || [ "$name" = snapshot ] || fail "memmap $args wrote nothing"

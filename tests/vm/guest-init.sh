@@ -85,12 +85,13 @@ capture_sysroot
 mark sysroot-captured
 
 # --- 3. memmap, every command the binary has -------------------------------------------
-# run NAME ARGS...: one invocation, its output kept as $O/NAME.{out,err,rc}
+# run NAME ARGS...: one invocation, its output kept as $O/NAME.{out,err,rc}; one that hangs is
+# stopped after 60 s (exit 143) so that the rest still runs and the capture still comes out.
 run() {
   name=$1
   shift
   printf '%s\t%s\n' "$name" "$*" >>$O/commands
-  memmap "$@" >"$O/$name.out" 2>"$O/$name.err"
+  timeout 60 memmap "$@" </dev/null >"$O/$name.out" 2>"$O/$name.err"
   echo $? >"$O/$name.rc"
   say "memmap $* -> exit $(cat "$O/$name.rc")"
 }
@@ -119,7 +120,16 @@ if has tree; then run tree tree; run tree-json tree --json; fi
 if has iommu-groups; then run iommu-groups iommu-groups; run iommu-groups-json iommu-groups --json; fi
 if has audit; then run audit audit; run audit-json audit --json; fi
 if has trace; then
-  (sleep 1; disk_io; echo finished >$M/disk-io) &
+  # Disk traffic once memmap's tracing instance exists (setting it up takes a moment under
+  # TCG, and traffic before it is lost), then idle until the trace ends: the host checks that
+  # every streaming mapping made during the burst was unmapped.
+  (n=0
+   while ! ls -d /sys/kernel/tracing/instances/memmap-* >/dev/null 2>&1 && [ $n -lt 100 ]; do
+     usleep 50000; n=$((n + 1))
+   done
+   usleep 300000
+   disk_io
+   echo "finished (waited $n x 50 ms for the instance)" >$M/disk-io) &
   run trace-json trace --duration 3 --json
   wait
 fi

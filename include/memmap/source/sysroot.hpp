@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <filesystem>
 #include <optional>
 #include <string>
@@ -46,9 +47,39 @@ public:
   // Last path component of a symlink's target ("driver" -> "nvme"); nullopt if not a link.
   std::optional<std::string> link_name(std::string_view rel) const;
 
+  // --- Copying a sysroot (memmap snapshot). These resolve every component of `rel` beneath
+  // the prefix (openat2 RESOLVE_BENEATH): a link that leads out of it, absolute or through
+  // "..", fails with EXDEV instead of being followed.
+  enum class EntryType { missing, file, directory, symlink, other };
+  struct Entry {
+    EntryType type = EntryType::missing;
+    std::uint64_t size = 0;  // st_size (a lie for sysfs config and /proc files)
+    int error = 0;           // errno when missing for another reason than ENOENT
+  };
+  // What `rel` itself is; a final symlink is not followed.
+  Entry entry(std::string_view rel) const;
+  // A symlink's target exactly as stored ("../../../devices/pci0000:00/0000:00:01.0").
+  std::optional<std::string> read_link(std::string_view rel) const;
+  ReadResult read_beneath(std::string_view rel, std::size_t limit = std::size_t{64} << 20) const;
+  // Entry names, sorted; nullopt (with errno in *error) when `rel` is not a readable directory.
+  std::optional<std::vector<std::string>> list_beneath(std::string_view rel,
+                                                       int* error = nullptr) const;
+
 private:
   std::filesystem::path m_prefix;
   bool m_live;
 };
+
+// Where a relative symlink stored at `link_rel` ("sys/bus/pci/devices/X") points, as a
+// normalised path relative to the sysroot ("sys/devices/pci0000:00/X"); nullopt when the
+// target is absolute, empty, or climbs above the sysroot.
+std::optional<std::string> resolve_link_target(std::string_view link_rel,
+                                               std::string_view target);
+
+// Open `rel` beneath the directory `dirfd` (openat2 with RESOLVE_BENEATH, plus
+// RESOLVE_NO_SYMLINKS when `no_symlinks`); falls back to a lexical check and O_NOFOLLOW on
+// kernels without openat2. Returns -1 with errno set on failure.
+int open_beneath(int dirfd, std::string_view rel, int flags, unsigned mode = 0,
+                 bool no_symlinks = false);
 
 } // namespace memmap::source

@@ -1,0 +1,90 @@
+#!/usr/bin/env bash
+# Smoke test of the benchmark generator (nothing is timed): bench/gen-sysroot 64 makes a
+# sysroot that lspci decodes completely and quietly, that memmap --root reads without a
+# warning, and whose sysfs, /proc/iomem and IOMMU groups agree with each other.
+# Usage: bench-gen-sysroot.sh MEMMAP SOURCE_DIR. Exit 125 = skipped.
+set -u
+memmap=$1
+src=$2
+fail() { echo "FAIL: $*"; exit 1; }
+command -v python3 >/dev/null || { echo "SKIP: python3 needed by bench/gen-sysroot"; exit 125; }
+command -v lspci >/dev/null || { echo "SKIP: lspci (pciutils) not installed"; exit 125; }
+tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
+R=$tmp/root
+
+python3 "$src/bench/gen-sysroot" 64 "$R" >"$tmp/gen.out" 2>&1 || fail "gen-sysroot: $(cat "$tmp/gen.out")"
+grep -q ': 64 functions' "$tmp/gen.out" || fail "gen-sysroot did not report 64 functions: $(cat "$tmp/gen.out")"
+
+# lspci: every function decoded, nothing on stderr but this machine's missing kernel modules.
+lspci -A linux-sysfs -O sysfs.path="$R/sys/bus/pci" -vvv >"$tmp/lspci" 2>"$tmp/lspci.err" \
+  || fail "lspci -vvv exited $?"
+grep -v libkmod "$tmp/lspci.err" >"$tmp/lspci.err2"
+[ -s "$tmp/lspci.err2" ] && fail "lspci stderr: $(cat "$tmp/lspci.err2")"
+n=$(grep -c '^[0-9a-f][0-9a-f]:[0-9a-f][0-9a-f]\.[0-7] ' "$tmp/lspci")
+[ "$n" = 64 ] || fail "lspci shows $n functions, want 64"
+for want in 'Single Root I/O Virtualization (SR-IOV)' 'Access Control Services' \
+            'Express (v2) Root Port (Slot+)' 'Express (v2) Upstream Port' \
+            'Express (v2) Downstream Port (Slot+)' 'Physical Resizable BAR' \
+            '(64-bit, prefetchable) [virtual]' 'Expansion ROM at' 'I/O ports at' \
+            'Kernel driver in use: iavf' 'IOMMU group:'; do
+  grep -qF "$want" "$tmp/lspci" || fail "lspci -vvv never shows '$want'"
+done
+grep -qE '<chain (broken|looped)>|<access denied>|<unassigned>|<ignored>' "$tmp/lspci" \
+  && fail "lspci reports a broken or unassigned structure: $(grep -m3 -E 'chain|denied|unassigned|ignored' "$tmp/lspci")"
+# A VF reads ffff as its IDs in config space; lspci takes the real ones from sysfs.
+lspci -A linux-sysfs -O sysfs.path="$R/sys/bus/pci" -n 2>/dev/null | grep -q ' 0200: 8086:154c' \
+  || fail "lspci -n does not show the VFs as 8086:154c"
+
+# memmap reads it with no warning (what bench/run measures).
+for cmd in iomem ioports; do
+  "$memmap" --root "$R" $cmd >"$tmp/$cmd.txt" 2>"$tmp/$cmd.err" || fail "memmap $cmd exited $?: $(cat "$tmp/$cmd.err")"
+  [ -s "$tmp/$cmd.err" ] && fail "memmap --root R $cmd wrote to stderr: $(cat "$tmp/$cmd.err")"
+done
+grep -q '0000:09:00.0  .*Intel Corporation Ethernet Controller X710' "$tmp/iomem.txt" \
+  || fail "memmap iomem does not label the X710 PF"
+"$memmap" --root "$R" iomem --json >"$tmp/iomem.json" 2>"$tmp/iomem.jerr" || fail "memmap iomem --json exited $?"
+
+# Consistency: sysfs layout, resource rows vs /proc/iomem, IOMMU group links.
+python3 - "$R" "$tmp/iomem.json" <<'PY' || fail "sysroot inconsistent"
+import json, os, sys
+R, js = sys.argv[1], sys.argv[2]
+devs = os.path.join(R, 'sys/bus/pci/devices')
+iomem = set()
+def walk(rs):
+    for r in rs:
+        iomem.add((int(r['start'], 16), int(r['end'], 16), r['name']))
+        walk(r['children'])
+walk(json.load(open(js))['regions'])
+lines = sum(1 for _ in open(os.path.join(R, 'proc/iomem')))
+assert len(iomem) == lines, f'{len(iomem)} distinct regions from memmap, {lines} lines'
+checked = 0
+for bdf in sorted(os.listdir(devs)):
+    p = os.path.join(devs, bdf)
+    t = os.readlink(p)
+    assert not os.path.isabs(t) and t.startswith('../../../devices/pci'), (bdf, t)
+    d = os.path.realpath(p)
+    assert os.path.basename(d) == bdf
+    cls = open(os.path.join(d, 'class')).read().strip()
+    rows = [tuple(int(x, 16) for x in l.split()) for l in open(os.path.join(d, 'resource'))]
+    assert len(rows) == (17 if cls == '0x060400' else 13), (bdf, len(rows))
+    cfg = open(os.path.join(d, 'config'), 'rb').read()
+    assert len(cfg) == 4096, (bdf, len(cfg))
+    name = bdf
+    if os.path.islink(os.path.join(d, 'physfn')):
+        assert cfg[0:4] == b'\xff\xff\xff\xff', bdf
+    for i, (s, e, fl) in enumerate(rows[:13]):
+        if fl == 0 or not fl & 0x200:
+            continue
+        owner = bdf
+        assert (s, e, owner) in iomem, f'{bdf} resource row {i} {s:x}-{e:x} not in /proc/iomem'
+        checked += 1
+    g = os.path.realpath(os.path.join(d, 'iommu_group'))
+    assert os.path.realpath(os.path.join(g, 'devices', bdf)) == d, bdf
+    assert open(os.path.join(g, 'type')).read().strip() == 'DMA-FQ'
+    for l in open(os.path.join(g, 'reserved_regions')):
+        s, e, typ = l.split()
+        assert int(s, 16) <= int(e, 16) and typ in ('msi', 'direct-relaxable'), l
+assert checked > 40, checked
+print(f'{len(os.listdir(devs))} functions, {checked} memory resources found in /proc/iomem')
+PY
+echo "PASS"
