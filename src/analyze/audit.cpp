@@ -73,6 +73,8 @@ missing_source(const AuditSources& s, Needs n)
   const bool pci = s.pci != nullptr;
   const bool iommu = s.iommu != nullptr;
   switch (n) {
+  case Needs::any:
+    return nullptr;
   case Needs::iomem:
     return iomem ? nullptr : "needs /proc/iomem";
   case Needs::ioports:

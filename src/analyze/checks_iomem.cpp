@@ -126,25 +126,6 @@ check_outside_parent(const AuditSources& s, std::vector<Finding>& out)
   run_tree_check(s, out, false);
 }
 
-void
-check_view_truncated(const AuditSources& s, std::vector<Finding>& out)
-{
-  for (const auto* sp : {s.iomem, s.ioports}) {
-    if (sp && sp->addresses_hidden) {
-      Finding f;
-      f.id = "view-truncated";
-      f.severity = Severity::warning;
-      f.subject.region = sp->source;
-      f.message = fmt::format("{}: every address reads as zero (not root): address checks "
-                              "were not possible",
-                              sp->source);
-      f.evidence = {fmt::format("{}: {} regions, all 0-0", sp->source, sp->line_count)};
-      f.hint = "Run memmap as root (the kernel shows addresses only with CAP_SYS_ADMIN).";
-      out.push_back(std::move(f));
-    }
-  }
-}
-
 } // namespace
 
 void
@@ -156,10 +137,6 @@ add_iomem_checks(std::vector<Check>& out)
                  check_overlap});
   out.push_back({"iomem-outside-parent", Severity::warning, Needs::iomem,
                  "A region lies outside the region it is nested in", check_outside_parent});
-  out.push_back({"view-truncated", Severity::warning, Needs::iomem,
-                 "The view is incomplete: addresses hidden from non-root readers, or config "
-                 "space cut to 64 bytes",
-                 check_view_truncated});
 }
 
 } // namespace memmap::analyze

@@ -1,12 +1,583 @@
-// Checks on PCI devices: BAR placement, windows, Resizable BAR, ROMs, DMA masks.
+// Checks on PCI devices: BAR placement and overlap, windows, Resizable BAR, ROMs, DMA reach.
 #include <memmap/analyze/audit.hpp>
+
+#include <memmap/iommu/groups.hpp>
+#include <memmap/pci/device.hpp>
+
+#include <algorithm>
+#include <map>
+#include <tuple>
+#include <fmt/format.h>
 
 namespace memmap::analyze {
 
-void
-add_pci_checks(std::vector<Check>&)
+using pci::Bar;
+using pci::BarKind;
+using pci::Device;
+
+namespace {
+
+constexpr std::uint64_t k_4g = std::uint64_t{1} << 32;
+
+std::string
+bar_name(int index)
 {
-  // Filled when the PCI model lands (bar-* checks).
+  return index == 6 ? "ROM" : fmt::format("BAR{}", index);
+}
+
+std::optional<std::uint64_t>
+bar_addr(const Bar& b)
+{
+  return b.cpu_address ? b.cpu_address : b.bus_address;
+}
+
+bool
+has_range(const Bar& b)
+{
+  return bar_addr(b) && b.size && *b.size > 0 && !b.unassigned && !b.ignored;
+}
+
+std::string
+range_text(std::uint64_t start, std::uint64_t size)
+{
+  return fmt::format("{:#x}-{:#x}", start, start + size - 1);
+}
+
+Finding
+bar_finding(const char* id, Severity sev, const Device& d, const Bar& b)
+{
+  Finding f;
+  f.id = id;
+  f.severity = sev;
+  f.subject.bdf = d.bdf;
+  f.subject.bar = b.index;
+  if (auto a = bar_addr(b); a && b.size) {
+    f.subject.start = *a;
+    f.subject.end = *a + *b.size - 1;
+  }
+  return f;
+}
+
+std::string
+bar_evidence(const Device& d, const Bar& b)
+{
+  std::string s = fmt::format("{} {} {}{}{}", d.bdf, bar_name(b.index),
+                              b.kind == BarKind::io ? "io" : fmt::format("mem{}", b.bits),
+                              b.prefetchable ? " pref" : "", "");
+  if (auto a = bar_addr(b); a && b.size) {
+    s += " " + range_text(*a, *b.size);
+  }
+  if (b.size) {
+    s += fmt::format(" size {:#x}", *b.size);
+  }
+  if (b.resource_flags) {
+    s += fmt::format(" (resource flags {:#x})", *b.resource_flags);
+  }
+  return s;
+}
+
+void
+check_unassigned(const AuditSources& s, std::vector<Finding>& out)
+{
+  for (const auto& d : s.pci->devices) {
+    for (const auto& b : d.bars) {
+      if (b.size && *b.size > 0 && (b.unassigned || !bar_addr(b))) {
+        auto f = bar_finding("bar-unassigned", Severity::warning, d, b);
+        f.message = fmt::format("{} of {} needs {:#x} bytes but has no address", bar_name(b.index),
+                                d.bdf, *b.size);
+        f.evidence = {bar_evidence(d, b)};
+        f.hint = "The kernel could not fit it: check dmesg for 'BAR ... no space', enable "
+                 "'Above 4G decoding' in firmware, or boot with pci=realloc.";
+        out.push_back(std::move(f));
+      }
+    }
+  }
+}
+
+void
+check_outside_window(const AuditSources& s, std::vector<Finding>& out)
+{
+  for (const auto& d : s.pci->devices) {
+    for (const auto& b : d.bars) {
+      if (b.inside_parent_window && !*b.inside_parent_window && has_range(b)) {
+        auto f = bar_finding("bar-outside-window", Severity::error, d, b);
+        f.message = fmt::format("{} of {} lies outside every window of its upstream bridge {}",
+                                bar_name(b.index), d.bdf, d.parent_bdf);
+        f.evidence = {bar_evidence(d, b)};
+        if (const auto* p = s.pci->find(d.parent_bdf)) {
+          for (const auto& w : p->windows) {
+            if (w.enabled) {
+              f.evidence.push_back(fmt::format("{} window {} {:#x}-{:#x}", p->bdf,
+                                               pci::to_string(w.kind), w.start(), w.end()));
+            }
+          }
+        }
+        f.hint = "The device cannot be reached at this address: the bridge does not forward "
+                 "it. Firmware or a hotplug left it there; pci=realloc lets the kernel fix it.";
+        out.push_back(std::move(f));
+      }
+    }
+  }
+}
+
+struct Span {
+  std::uint64_t start;
+  std::uint64_t end;
+  const Device* dev;
+  int index;  // BAR index; 6 = ROM
+  bool io;
+};
+
+std::vector<Span>
+device_spans(const pci::PciModel& m, bool with_roms)
+{
+  std::vector<Span> v;
+  for (const auto& d : m.devices) {
+    for (const auto& b : d.bars) {
+      if (has_range(b) && b.cpu_address) {
+        v.push_back({*b.cpu_address, *b.cpu_address + *b.size - 1, &d, b.index,
+                     b.kind == BarKind::io});
+      }
+    }
+    if (with_roms && d.rom && d.rom->cpu_address && d.rom->size && *d.rom->size > 0) {
+      v.push_back({*d.rom->cpu_address, *d.rom->cpu_address + *d.rom->size - 1, &d, 6, false});
+    }
+  }
+  std::sort(v.begin(), v.end(), [](const Span& a, const Span& b) {
+    return a.io != b.io ? a.io < b.io : a.start < b.start;
+  });
+  return v;
+}
+
+// Sort and sweep: report pairs of different devices whose spans overlap. O(n log n) plus
+// the pairs found.
+template <typename Fn>
+void
+sweep(const std::vector<Span>& v, Fn&& report)
+{
+  std::vector<const Span*> active;
+  for (const auto& s : v) {
+    std::erase_if(active, [&](const Span* a) { return a->end < s.start || a->io != s.io; });
+    for (const auto* a : active) {
+      if (a->dev != s.dev) {
+        report(*a, s);
+      }
+    }
+    active.push_back(&s);
+  }
+}
+
+void
+check_overlap(const AuditSources& s, std::vector<Finding>& out)
+{
+  sweep(device_spans(*s.pci, false), [&](const Span& a, const Span& b) {
+    Finding f;
+    f.id = "bar-overlap";
+    f.severity = Severity::error;
+    f.subject.bdf = b.dev->bdf;
+    f.subject.bar = b.index;
+    f.subject.start = std::max(a.start, b.start);
+    f.subject.end = std::min(a.end, b.end);
+    f.message = fmt::format("{} of {} overlaps {} of {}", bar_name(b.index), b.dev->bdf,
+                            bar_name(a.index), a.dev->bdf);
+    f.evidence = {fmt::format("{} {} {:#x}-{:#x}", a.dev->bdf, bar_name(a.index), a.start, a.end),
+                  fmt::format("{} {} {:#x}-{:#x}", b.dev->bdf, bar_name(b.index), b.start, b.end)};
+    f.hint = "Two devices decode the same addresses: accesses go to either. Usually firmware "
+             "placement after a hotplug or resize; pci=realloc or a firmware update.";
+    out.push_back(std::move(f));
+  });
+}
+
+void
+check_rom_overlap(const AuditSources& s, std::vector<Finding>& out)
+{
+  sweep(device_spans(*s.pci, true), [&](const Span& a, const Span& b) {
+    if (a.index != 6 && b.index != 6) {
+      return;  // BAR vs BAR is bar-overlap
+    }
+    const Span& rom = b.index == 6 ? b : a;
+    const Span& other = b.index == 6 ? a : b;
+    const bool enabled = rom.dev->rom && rom.dev->rom->enabled;
+    Finding f;
+    f.id = "rom-overlap";
+    f.severity = enabled ? Severity::error : Severity::warning;
+    f.subject.bdf = rom.dev->bdf;
+    f.subject.bar = 6;
+    f.subject.start = std::max(a.start, b.start);
+    f.subject.end = std::min(a.end, b.end);
+    f.message = fmt::format("the {} expansion ROM of {} overlaps {} of {}",
+                            enabled ? "enabled" : "disabled", rom.dev->bdf,
+                            bar_name(other.index), other.dev->bdf);
+    f.evidence = {fmt::format("{} ROM {:#x}-{:#x}", rom.dev->bdf, rom.start, rom.end),
+                  fmt::format("{} {} {:#x}-{:#x}", other.dev->bdf, bar_name(other.index),
+                              other.start, other.end)};
+    f.hint = enabled ? "An enabled ROM decodes these addresses too: disable it or move it."
+                     : "Harmless while the ROM stays disabled; reading it (e.g. a VM's "
+                       "romfile) would enable it over the other device.";
+    out.push_back(std::move(f));
+  });
+}
+
+void
+check_not_claimed(const AuditSources& s, std::vector<Finding>& out)
+{
+  if (s.iomem->addresses_hidden) {
+    return;
+  }
+  for (const auto& d : s.pci->devices) {
+    for (const auto& b : d.bars) {
+      if (!has_range(b) || !b.cpu_address || b.is_virtual || !b.decode_enabled) {
+        continue;
+      }
+      if (b.kind == BarKind::io && !s.ioports) {
+        continue;
+      }
+      if (b.placement && b.placement->exact) {
+        continue;
+      }
+      auto f = bar_finding("bar-not-claimed", Severity::warning, d, b);
+      f.message = fmt::format("{} of {} has an address no {} line claims", bar_name(b.index), d.bdf,
+                              b.kind == BarKind::io ? "/proc/ioports" : "/proc/iomem");
+      f.evidence = {bar_evidence(d, b)};
+      if (b.placement) {
+        std::string path;
+        for (const auto& p : b.placement->path) {
+          path += (path.empty() ? "" : " > ") + p;
+        }
+        f.evidence.push_back("deepest region containing it: " + path);
+      }
+      f.hint = "The kernel failed to claim the BAR (dmesg: 'can't claim BAR ... address "
+               "conflict'): its driver cannot request it.";
+      out.push_back(std::move(f));
+    }
+  }
+}
+
+void
+check_overlaps_ram(const AuditSources& s, std::vector<Finding>& out)
+{
+  if (s.iomem->addresses_hidden) {
+    return;
+  }
+  std::vector<const model::Region*> ram;
+  s.iomem->walk([&](const model::Region& r, const auto&) {
+    if (r.kind == model::RegionKind::system_ram) {
+      ram.push_back(&r);
+    }
+  });
+  std::sort(ram.begin(), ram.end(),
+            [](const model::Region* a, const model::Region* b) { return a->start < b->start; });
+  for (const auto& d : s.pci->devices) {
+    for (const auto& b : d.bars) {
+      if (!has_range(b) || !b.cpu_address || b.kind == BarKind::io) {
+        continue;
+      }
+      const std::uint64_t lo = *b.cpu_address;
+      const std::uint64_t hi = lo + *b.size - 1;
+      // First RAM range ending at or after lo.
+      auto it = std::lower_bound(ram.begin(), ram.end(), lo,
+                                 [](const model::Region* r, std::uint64_t v) { return r->end < v; });
+      for (; it != ram.end() && (*it)->start <= hi; ++it) {
+        auto f = bar_finding("bar-overlaps-ram", Severity::error, d, b);
+        f.message = fmt::format("{} of {} overlaps System RAM {:#x}-{:#x}", bar_name(b.index),
+                                d.bdf, (*it)->start, (*it)->end);
+        f.evidence = {bar_evidence(d, b),
+                      fmt::format("{}:{}: {:x}-{:x} : {}", s.iomem->source, (*it)->line,
+                                  (*it)->start, (*it)->end, (*it)->name)};
+        f.hint = "Memory and MMIO at the same address: firmware's memory map or the BAR is "
+                 "wrong. Do not use the device until this is fixed.";
+        out.push_back(std::move(f));
+      }
+    }
+  }
+}
+
+void
+check_misaligned(const AuditSources& s, std::vector<Finding>& out)
+{
+  for (const auto& d : s.pci->devices) {
+    for (const auto& b : d.bars) {
+      if (has_range(b) && b.naturally_aligned() == false) {
+        auto f = bar_finding("bar-misaligned", Severity::error, d, b);
+        f.message = fmt::format("{} of {} at {:#x} is not aligned to its size {:#x}",
+                                bar_name(b.index), d.bdf, *bar_addr(b), *b.size);
+        f.evidence = {bar_evidence(d, b)};
+        f.hint = "BARs are naturally aligned by the PCI spec: this address cannot have come "
+                 "from the device's decoder; the capture or the register is damaged.";
+        out.push_back(std::move(f));
+      }
+    }
+  }
+}
+
+void
+check_below_4g(const AuditSources& s, std::vector<Finding>& out)
+{
+  for (const auto& d : s.pci->devices) {
+    for (const auto& b : d.bars) {
+      if (has_range(b) && b.kind == BarKind::mem && b.bits == 64 && b.prefetchable
+          && *b.size >= (std::uint64_t{256} << 20) && *bar_addr(b) + *b.size - 1 < k_4g) {
+        auto f = bar_finding("bar-below-4g", Severity::warning, d, b);
+        f.message = fmt::format("64-bit prefetchable {} of {} ({} MiB) is placed below 4 GiB",
+                                bar_name(b.index), d.bdf, *b.size >> 20);
+        f.evidence = {bar_evidence(d, b)};
+        f.hint = "It uses scarce 32-bit MMIO space and limits Resizable BAR: enable 'Above 4G "
+                 "decoding' in firmware.";
+        out.push_back(std::move(f));
+      }
+    }
+  }
+}
+
+void
+check_rebar_not_max(const AuditSources& s, std::vector<Finding>& out)
+{
+  for (const auto& d : s.pci->devices) {
+    for (const auto& rb : d.rebars) {
+      if (rb.vf) {
+        continue;
+      }
+      for (const auto& e : rb.entries) {
+        if (e.supported_sizes.empty() || !e.current_size) {
+          continue;
+        }
+        const auto max = e.supported_sizes.back();
+        if (*e.current_size < max) {
+          Finding f;
+          f.id = "rebar-not-max";
+          f.severity = Severity::info;
+          f.subject.bdf = d.bdf;
+          f.subject.bar = e.bar;
+          f.message = fmt::format("Resizable BAR{} of {} is {} MiB; the device supports up to {} MiB",
+                                  e.bar, d.bdf, *e.current_size >> 20, max >> 20);
+          f.evidence = {fmt::format("{} ReBAR cap at {:#x}: BAR{} current {:#x}, largest {:#x}",
+                                    d.bdf, rb.offset, e.bar, *e.current_size, max)};
+          f.hint = "Enable Resizable BAR (and Above 4G decoding) in firmware, or resize it "
+                   "through resourceN_resize with no driver bound.";
+          out.push_back(std::move(f));
+        }
+      }
+    }
+  }
+}
+
+void
+check_window_unassigned(const AuditSources& s, std::vector<Finding>& out)
+{
+  for (const auto& d : s.pci->devices) {
+    if (!d.is_bridge() || d.is_cardbus() || !d.resource || !d.resource->bridge) {
+      continue;
+    }
+    static constexpr const char* k_kinds[] = {"io", "mem", "prefetchable"};
+    for (int i = 0; i < 3; ++i) {
+      const auto* row = d.resource->bridge_window(i);
+      if (row && row->size() > 0 && (row->flags & pci::k_res_unset)) {
+        Finding f;
+        f.id = "window-unassigned";
+        f.severity = Severity::warning;
+        f.subject.bdf = d.bdf;
+        f.message = fmt::format("the {} window of bridge {} needs {:#x} bytes but has no address",
+                                k_kinds[i], d.bdf, row->size());
+        f.evidence = {fmt::format("{} resource row: {:#018x} {:#018x} {:#018x}", d.bdf, row->start,
+                                  row->end, row->flags)};
+        f.hint = "Devices behind this bridge cannot get addresses of this kind: firmware left no "
+                 "room; try pci=realloc or pci=hpmemsize=.";
+        out.push_back(std::move(f));
+      }
+    }
+  }
+}
+
+void
+check_dma_mask(const AuditSources& s, std::vector<Finding>& out)
+{
+  if (s.iomem->addresses_hidden) {
+    return;
+  }
+  std::uint64_t top = 0;
+  s.iomem->walk([&](const model::Region& r, const auto&) {
+    if (r.kind == model::RegionKind::system_ram) {
+      top = std::max(top, r.end);
+    }
+  });
+  if (top == 0) {
+    return;
+  }
+  for (const auto& d : s.pci->devices) {
+    if (!d.dma_mask_bits || d.is_bridge() || d.driver.empty() || *d.dma_mask_bits >= 64) {
+      continue;
+    }
+    const std::uint64_t reach = (std::uint64_t{1} << *d.dma_mask_bits) - 1;
+    if (reach >= top) {
+      continue;
+    }
+    // A translating IOMMU domain maps buffers below the mask: no bouncing.
+    bool translated = false;
+    if (s.iommu) {
+      if (auto it = s.iommu->group_of.find(d.bdf); it != s.iommu->group_of.end()) {
+        const auto* g = s.iommu->find(it->second);
+        translated = g && (g->type == "DMA" || g->type == "DMA-FQ" || g->type == "unmanaged");
+      }
+    }
+    if (translated) {
+      continue;
+    }
+    Finding f;
+    f.id = "dma-mask-below-ram";
+    f.severity = Severity::warning;
+    f.subject.bdf = d.bdf;
+    f.message = fmt::format("{} [{}] can address {} bits ({:#x}) but RAM reaches {:#x}: buffers "
+                            "above the mask bounce through swiotlb",
+                            d.bdf, d.driver, *d.dma_mask_bits, reach, top);
+    f.evidence = {fmt::format("{}: dma_mask_bits {}", d.bdf, *d.dma_mask_bits),
+                  fmt::format("highest System RAM byte {:#x}", top)};
+    f.hint = "Expect copies on every DMA (watch swiotlb:swiotlb_bounced in memmap trace); an "
+             "IOMMU in DMA mode avoids them.";
+    out.push_back(std::move(f));
+  }
+}
+
+void
+check_reserved_overlap(const AuditSources& s, std::vector<Finding>& out)
+{
+  // One finding per BAR and reserved range; the groups sharing that range are listed.
+  struct Key {
+    const Device* dev;
+    int bar;
+    std::uint64_t start, end;
+    std::string type;
+    bool operator<(const Key& o) const
+    {
+      return std::tie(dev, bar, start, end, type) < std::tie(o.dev, o.bar, o.start, o.end, o.type);
+    }
+  };
+  std::map<Key, std::vector<const iommu::Group*>> hits;
+  std::map<Key, const iommu::ReservedRegion*> first;
+  for (const auto& g : s.iommu->groups) {
+    for (const auto& rr : g.reserved) {
+      if (rr.type != "msi" && rr.type != "reserved") {
+        continue;  // direct regions map RAM (RMRRs), not device addresses
+      }
+      for (const auto& d : s.pci->devices) {
+        for (const auto& b : d.bars) {
+          if (!has_range(b) || b.kind == BarKind::io) {
+            continue;
+          }
+          const std::uint64_t lo = b.bus_address.value_or(*bar_addr(b));
+          const std::uint64_t hi = lo + *b.size - 1;
+          if (lo <= rr.end && rr.start <= hi) {
+            Key k{&d, b.index, rr.start, rr.end, rr.type};
+            hits[k].push_back(&g);
+            first.emplace(k, &rr);
+          }
+        }
+      }
+    }
+  }
+  for (const auto& [k, groups] : hits) {
+    const Bar* b = nullptr;
+    for (const auto& x : k.dev->bars) {
+      if (x.index == k.bar) {
+        b = &x;
+      }
+    }
+    auto f = bar_finding("reserved-region-overlap", Severity::warning, *k.dev, *b);
+    f.subject.group = groups.front()->id;
+    const std::uint64_t lo = b->bus_address.value_or(*bar_addr(*b));
+    std::string ids;
+    for (std::size_t i = 0; i < groups.size(); ++i) {
+      ids += (i ? ", " : "") + std::to_string(groups[i]->id);
+    }
+    f.message = fmt::format("{} of {} (bus {:#x}-{:#x}) overlaps the {} region {:#x}-{:#x} of "
+                            "IOMMU group{} {}",
+                            bar_name(k.bar), k.dev->bdf, lo, lo + *b->size - 1, k.type, k.start,
+                            k.end, groups.size() == 1 ? "" : "s", ids);
+    f.evidence = {bar_evidence(*k.dev, *b),
+                  fmt::format("{}/reserved_regions:{}: {:#018x} {:#018x} {}", groups.front()->path,
+                              first.at(k)->line, k.start, k.end, k.type)};
+    f.hint = "Devices of those groups cannot reach this BAR peer-to-peer: the IOVA range is "
+             "reserved.";
+    out.push_back(std::move(f));
+  }
+}
+
+void
+check_view_truncated(const AuditSources& s, std::vector<Finding>& out)
+{
+  for (const auto* sp : {s.iomem, s.ioports}) {
+    if (sp && sp->addresses_hidden) {
+      Finding f;
+      f.id = "view-truncated";
+      f.severity = Severity::warning;
+      f.subject.region = sp->source;
+      f.message = fmt::format("{}: every address reads as zero (not root): address checks "
+                              "were not possible",
+                              sp->source);
+      f.evidence = {fmt::format("{}: {} regions, all 0-0", sp->source, sp->line_count)};
+      f.hint = "Run memmap as root (the kernel shows addresses only with CAP_SYS_ADMIN).";
+      out.push_back(std::move(f));
+    }
+  }
+  if (!s.pci || !s.pci->config_truncated) {
+    return;
+  }
+  int n = 0;
+  for (const auto& d : s.pci->devices) {
+    n += d.config.contiguous() < 256 ? 1 : 0;
+  }
+  Finding f;
+  f.id = "view-truncated";
+  f.severity = Severity::warning;
+  f.subject.region = s.pci->source;
+  f.message = fmt::format("config space of {} function(s) holds only the 64-byte header (a "
+                          "non-root sysfs read, or an lspci -x dump): capabilities, ACS and "
+                          "Resizable BAR were not checked",
+                          n);
+  f.evidence = {fmt::format("{}: {} functions", s.pci->source, s.pci->devices.size())};
+  f.hint = "Run memmap as root, or give it an lspci -xxxx dump.";
+  out.push_back(std::move(f));
+}
+
+} // namespace
+
+void
+add_pci_checks(std::vector<Check>& out)
+{
+  out.push_back({"bar-unassigned", Severity::warning, Needs::pci,
+                 "A BAR has a size but no address", check_unassigned});
+  out.push_back({"bar-outside-window", Severity::error, Needs::pci,
+                 "A BAR lies outside every window of its upstream bridge", check_outside_window});
+  out.push_back({"bar-overlap", Severity::error, Needs::pci,
+                 "BARs of two devices overlap (VF BARs inside their PF's aperture are normal)",
+                 check_overlap});
+  out.push_back({"bar-not-claimed", Severity::warning, Needs::pci_and_iomem,
+                 "A decoding BAR with an address that no /proc/iomem (or ioports) line claims",
+                 check_not_claimed});
+  out.push_back({"bar-overlaps-ram", Severity::error, Needs::pci_and_iomem,
+                 "A memory BAR overlaps System RAM (at any depth of /proc/iomem)",
+                 check_overlaps_ram});
+  out.push_back({"bar-misaligned", Severity::error, Needs::pci,
+                 "A BAR address is not a multiple of its size", check_misaligned});
+  out.push_back({"bar-below-4g", Severity::warning, Needs::pci,
+                 "A 64-bit prefetchable BAR of 256 MiB or more placed below 4 GiB",
+                 check_below_4g});
+  out.push_back({"rebar-not-max", Severity::info, Needs::pci,
+                 "A Resizable BAR is below its largest supported size", check_rebar_not_max});
+  out.push_back({"rom-overlap", Severity::warning, Needs::pci,
+                 "An expansion ROM overlaps another device's BAR or ROM (error when enabled)",
+                 check_rom_overlap});
+  out.push_back({"window-unassigned", Severity::warning, Needs::pci,
+                 "A bridge window has a size but no address", check_window_unassigned});
+  out.push_back({"dma-mask-below-ram", Severity::warning, Needs::pci_and_iomem,
+                 "A driver's DMA mask cannot reach all RAM and no translating IOMMU covers it",
+                 check_dma_mask});
+  out.push_back({"reserved-region-overlap", Severity::warning, Needs::pci_and_iommu,
+                 "A BAR's bus range overlaps an IOMMU group's msi/reserved region",
+                 check_reserved_overlap});
+  out.push_back({"view-truncated", Severity::warning, Needs::any,
+                 "The view is incomplete: addresses hidden from non-root readers, or config "
+                 "space cut to 64 bytes",
+                 check_view_truncated});
 }
 
 } // namespace memmap::analyze

@@ -60,9 +60,9 @@ run(int argc, char** argv)
 
   CommandList cmds;
   add_resource_commands(app, cmds);
-  add_audit_commands(app, cmds);
   add_bar_commands(app, cmds);
   add_iommu_commands(app, cmds);
+  add_audit_commands(app, cmds);
   add_map_commands(app, cmds);
   add_trace_commands(app, cmds);
   add_snapshot_commands(app, cmds);

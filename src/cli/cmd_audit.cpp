@@ -2,6 +2,8 @@
 #include "command.hpp"
 
 #include <memmap/analyze/audit.hpp>
+#include <memmap/iommu/groups.hpp>
+#include <memmap/pci/loader.hpp>
 #include <memmap/error.hpp>
 #include <memmap/render/audit.hpp>
 #include <memmap/source/sysroot.hpp>
@@ -30,6 +32,8 @@ const char*
 needs_text(analyze::Needs n)
 {
   switch (n) {
+  case analyze::Needs::any:
+    return "whatever is readable";
   case analyze::Needs::iomem:
     return "/proc/iomem";
   case analyze::Needs::ioports:
@@ -99,17 +103,65 @@ write_text_file(const std::string& path, const std::string& text)
   }
 }
 
-// The PCI and IOMMU parts of the model, when they can be read.
+// The PCI and IOMMU parts of the model, when they can be read. The PCI model is cross-
+// referenced with the resource trees so bar-not-claimed can see the claims.
 void
-add_model_sources(Context&, analyze::AuditSources&)
+add_model_sources(Context& ctx, analyze::AuditSources& src, std::optional<iommu::IommuState>& iommu)
 {
+  // Saved single files describe another machine: this machine's PCI devices and IOMMU
+  // groups do not belong with them (an --lspci dump may).
+  const auto& o = ctx.options();
+  const bool single_files =
+    ctx.root().is_live() && (!o.iomem_file.empty() || !o.ioports_file.empty() || !o.lspci_file.empty());
+  if (single_files && o.lspci_file.empty()) {
+    ctx.notice("single-file sources: PCI and IOMMU checks are skipped (add --lspci FILE for PCI)");
+    return;
+  }
+  try {
+    auto& model = ctx.pci();
+    pci::cross_reference(model, src.iomem, src.ioports);
+    src.pci = &model;
+  } catch (const SourceError& e) {
+    ctx.notice(std::string(e.what()) + " (PCI checks are skipped)");
+  } catch (const InputError& e) {
+    ctx.notice(std::string(e.what()) + " (PCI checks are skipped)");
+  }
+  if (single_files) {
+    return;
+  }
+  iommu = iommu::read_iommu_state(ctx.root());
+  if (!iommu->groups_dir_present && iommu->units.empty()) {
+    // Not "absent": this source never held the IOMMU files (live sysfs always has the dir).
+    ctx.notice(ctx.root().display("sys/kernel/iommu_groups")
+               + ": not in this source (IOMMU checks are skipped)");
+    return;
+  }
+  src.iommu = &*iommu;
 }
 
-// Extra node_exporter series beside the findings.
+// Extra node_exporter series beside the findings: BAR sizes and the number of groups.
 std::string
-prometheus_extra(Context&, const analyze::AuditSources&)
+prometheus_extra(const analyze::AuditSources& src)
 {
-  return {};
+  std::string out;
+  if (src.pci) {
+    out += "# HELP memmap_bar_bytes Size of each PCI BAR in bytes.\n"
+           "# TYPE memmap_bar_bytes gauge\n";
+    for (const auto& d : src.pci->devices) {
+      for (const auto& b : d.bars) {
+        if (b.size) {
+          out += fmt::format("memmap_bar_bytes{{bdf=\"{}\",bar=\"{}\"}} {}\n", d.bdf, b.index,
+                             *b.size);
+        }
+      }
+    }
+  }
+  if (src.iommu) {
+    out += "# HELP memmap_iommu_groups Number of IOMMU groups.\n"
+           "# TYPE memmap_iommu_groups gauge\n";
+    out += fmt::format("memmap_iommu_groups {}\n", src.iommu->groups.size());
+  }
+  return out;
 }
 
 int
@@ -138,7 +190,8 @@ run_audit_cmd(Context& ctx, const AuditArgs& a)
   };
   src.iomem = try_load([&]() -> const model::AddressSpace* { return &ctx.iomem(); });
   src.ioports = try_load([&]() -> const model::AddressSpace* { return &ctx.ioports(); });
-  add_model_sources(ctx, src);
+  std::optional<iommu::IommuState> iommu_state;
+  add_model_sources(ctx, src, iommu_state);
 
   analyze::AuditResult res = analyze::run_audit(
     src, std::set<std::string>(a.checks.begin(), a.checks.end()),
@@ -170,7 +223,7 @@ run_audit_cmd(Context& ctx, const AuditArgs& a)
   if (format == "json") {
     ctx.out() << render::audit_to_json(res).dump(2) << '\n';
   } else if (format == "prometheus") {
-    render::render_audit_prometheus(res, prometheus_extra(ctx, src), ctx.out());
+    render::render_audit_prometheus(res, prometheus_extra(src), ctx.out());
   } else {
     render::render_audit_text(res, threshold, ctx.style(), ctx.out());
   }

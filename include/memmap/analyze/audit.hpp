@@ -49,7 +49,7 @@ struct AuditSources {
   const iommu::IommuState* iommu = nullptr;
 };
 
-enum class Needs { iomem, ioports, pci, iommu, pci_and_iomem, pci_and_iommu };
+enum class Needs { any, iomem, ioports, pci, iommu, pci_and_iomem, pci_and_iommu };
 
 struct Check {
   const char* id;
