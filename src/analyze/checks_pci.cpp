@@ -509,7 +509,8 @@ check_view_truncated(const AuditSources& s, std::vector<Finding>& out)
       Finding f;
       f.id = "view-truncated";
       f.severity = Severity::warning;
-      f.subject.region = sp->source;
+      // A stable subject (the fingerprint must not depend on where the file was read).
+      f.subject.region = sp->kind == model::SpaceKind::io_port ? "ioports" : "iomem";
       f.message = fmt::format("{}: every address reads as zero (not root): address checks "
                               "were not possible",
                               sp->source);
@@ -528,7 +529,7 @@ check_view_truncated(const AuditSources& s, std::vector<Finding>& out)
   Finding f;
   f.id = "view-truncated";
   f.severity = Severity::warning;
-  f.subject.region = s.pci->source;
+  f.subject.region = "pci-config";
   f.message = fmt::format("config space of {} function(s) holds only the 64-byte header (a "
                           "non-root sysfs read, or an lspci -x dump): capabilities, ACS and "
                           "Resizable BAR were not checked",

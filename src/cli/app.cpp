@@ -63,6 +63,7 @@ run(int argc, char** argv)
   add_bar_commands(app, cmds);
   add_iommu_commands(app, cmds);
   add_audit_commands(app, cmds);
+  add_resolve_commands(app, cmds);
   add_map_commands(app, cmds);
   add_trace_commands(app, cmds);
   add_snapshot_commands(app, cmds);

@@ -26,6 +26,7 @@ using CommandList = std::vector<Command>;
 // `app` and their actions to `cmds`. Listed in app.cpp in the order --help shows them.
 void add_resource_commands(CLI::App& app, CommandList& cmds);  // iomem, ioports
 void add_audit_commands(CLI::App& app, CommandList& cmds);     // audit
+void add_resolve_commands(CLI::App& app, CommandList& cmds);   // resolve
 void add_iommu_commands(CLI::App& app, CommandList& cmds);     // iommu-groups
 void add_bar_commands(CLI::App& app, CommandList& cmds);       // bar, tree
 void add_map_commands(CLI::App& app, CommandList& cmds);       // map
