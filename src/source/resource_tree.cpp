@@ -2,6 +2,7 @@
 
 #include <memmap/error.hpp>
 
+#include <algorithm>
 #include <fmt/format.h>
 
 namespace memmap::source {
@@ -75,10 +76,32 @@ printable(std::string_view s, std::size_t max = 60)
   return out;
 }
 
-struct Open {
-  Region* region;
-  int depth;  // printed depth (indent / 2)
-};
+// For each sibling, the earlier siblings (in file order, ascending) it overlaps. Sort and
+// sweep: O(n log n) plus the pairs found, so huge listings stay linear-ish.
+std::vector<std::vector<std::size_t>>
+overlapping_earlier_siblings(const std::vector<Region>& sibs)
+{
+  std::vector<std::vector<std::size_t>> out(sibs.size());
+  std::vector<std::size_t> order(sibs.size());
+  for (std::size_t i = 0; i < order.size(); ++i) {
+    order[i] = i;
+  }
+  std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
+    return sibs[a].start < sibs[b].start;
+  });
+  std::vector<std::size_t> active;  // siblings whose range may still reach the next start
+  for (const std::size_t k : order) {
+    std::erase_if(active, [&](std::size_t a) { return sibs[a].end < sibs[k].start; });
+    for (const std::size_t a : active) {
+      out[std::max(a, k)].push_back(std::min(a, k));
+    }
+    active.push_back(k);
+  }
+  for (auto& v : out) {
+    std::sort(v.begin(), v.end());
+  }
+  return out;
+}
 
 } // namespace
 
@@ -245,6 +268,7 @@ parse_resource_tree(std::string_view text, const std::string& file, model::Space
     // Structural checks on what the kernel itself never prints.
     auto check = [&](auto& self, const std::vector<Region>& siblings,
                      const Region* parent) -> void {
+      const auto earlier_overlaps = overlapping_earlier_siblings(siblings);
       for (std::size_t i = 0; i < siblings.size(); ++i) {
         const Region& r = siblings[i];
         if (parent && !parent->contains(r)) {
@@ -269,9 +293,9 @@ parse_resource_tree(std::string_view text, const std::string& file, model::Space
                            r.name, r.start, prev.name, prev.start, prev.line)});
           }
         }
-        for (std::size_t j = 0; j < i; ++j) {
+        for (const std::size_t j : earlier_overlaps[i]) {
           const Region& o = siblings[j];
-          if (o.overlaps(r) && !(o.start == r.start && o.end == r.end && o.name == r.name)) {
+          if (!(o.start == r.start && o.end == r.end && o.name == r.name)) {
             space.warnings.push_back(
               {Severity::warning, "iomem-overlap", file, r.line,
                fmt::format("'{}' {:#x}-{:#x} overlaps sibling '{}' {:#x}-{:#x} (line {})",
