@@ -453,23 +453,33 @@ check_reserved_overlap(const AuditSources& s, std::vector<Finding>& out)
   };
   std::map<Key, std::vector<const iommu::Group*>> hits;
   std::map<Key, const iommu::ReservedRegion*> first;
+  // Most groups share the same few ranges (the MSI window): test each distinct range against
+  // the BARs once, then list its groups.
+  std::map<std::tuple<std::uint64_t, std::uint64_t, std::string>,
+           std::vector<std::pair<const iommu::Group*, const iommu::ReservedRegion*>>>
+    ranges;
   for (const auto& g : s.iommu->groups) {
     for (const auto& rr : g.reserved) {
-      if (rr.type != "msi" && rr.type != "reserved") {
-        continue;  // direct regions map RAM (RMRRs), not device addresses
+      if (rr.type == "msi" || rr.type == "reserved") {  // direct regions map RAM (RMRRs)
+        ranges[{rr.start, rr.end, rr.type}].emplace_back(&g, &rr);
       }
-      for (const auto& d : s.pci->devices) {
-        for (const auto& b : d.bars) {
-          if (!has_range(b) || b.kind == BarKind::io) {
-            continue;
+    }
+  }
+  for (const auto& [range, owners] : ranges) {
+    const auto& [rs, re, type] = range;
+    for (const auto& d : s.pci->devices) {
+      for (const auto& b : d.bars) {
+        if (!has_range(b) || b.kind == BarKind::io) {
+          continue;
+        }
+        const std::uint64_t lo = b.bus_address.value_or(*bar_addr(b));
+        const std::uint64_t hi = lo + *b.size - 1;
+        if (lo <= re && rs <= hi) {
+          Key k{&d, b.index, rs, re, type};
+          for (const auto& [g, rr] : owners) {
+            hits[k].push_back(g);
           }
-          const std::uint64_t lo = b.bus_address.value_or(*bar_addr(b));
-          const std::uint64_t hi = lo + *b.size - 1;
-          if (lo <= rr.end && rr.start <= hi) {
-            Key k{&d, b.index, rr.start, rr.end, rr.type};
-            hits[k].push_back(&g);
-            first.emplace(k, &rr);
-          }
+          first.emplace(k, owners.front().second);
         }
       }
     }

@@ -274,12 +274,31 @@ classify_children(std::vector<Region>& rs, const Region* parent, SpaceKind space
 void
 lookup_in(const std::vector<Region>& rs, std::uint64_t addr, std::vector<const Region*>& path)
 {
-  for (const auto& r : rs) {
-    if (r.contains(addr)) {
-      path.push_back(&r);
-      lookup_in(r.children, addr, path);
-      return;
+  // The kernel keeps siblings sorted and disjoint: binary search for the last sibling starting
+  // at or below addr. Hand-edited lists may be unsorted or overlap, so a miss falls back to a
+  // scan in file order.
+  auto it = std::upper_bound(rs.begin(), rs.end(), addr,
+                             [](std::uint64_t a, const Region& r) { return a < r.start; });
+  const Region* hit = nullptr;
+  if (it != rs.begin() && std::prev(it)->contains(addr)) {
+    hit = &*std::prev(it);
+    // Among equal starts the first in file order wins, as in a scan.
+    for (auto j = std::prev(it); j != rs.begin() && std::prev(j)->start == hit->start; --j) {
+      if (std::prev(j)->contains(addr)) {
+        hit = &*std::prev(j);
+      }
     }
+  } else {
+    for (const auto& r : rs) {
+      if (r.contains(addr)) {
+        hit = &r;
+        break;
+      }
+    }
+  }
+  if (hit) {
+    path.push_back(hit);
+    lookup_in(hit->children, addr, path);
   }
 }
 

@@ -212,6 +212,13 @@ Device::has_capability(std::uint16_t id, bool extended) const
 const Device*
 PciModel::find(const std::string& bdf) const
 {
+  // Devices are kept sorted by domain, bus, device, function, which is the order of their
+  // fixed-width lowercase BDF strings: binary search, with a scan if that order was broken.
+  auto it = std::lower_bound(devices.begin(), devices.end(), bdf,
+                             [](const Device& d, const std::string& b) { return d.bdf < b; });
+  if (it != devices.end() && it->bdf == bdf) {
+    return &*it;
+  }
   for (const auto& d : devices) {
     if (d.bdf == bdf) {
       return &d;

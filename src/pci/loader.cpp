@@ -364,10 +364,8 @@ link_topology(PciModel& model)
     if (d.parent_bdf.empty()) {
       continue;
     }
-    for (auto& p : model.devices) {
-      if (p.bdf == d.parent_bdf) {
-        p.children.push_back(d.bdf);
-      }
+    if (const Device* p = model.find(d.parent_bdf)) {
+      model.devices[static_cast<std::size_t>(p - model.devices.data())].children.push_back(d.bdf);
     }
   }
 
@@ -431,62 +429,91 @@ make_placement(const Found& f, bool exact, bool by_bus)
   return p;
 }
 
-std::optional<Placement>
-place(const model::AddressSpace& space, const std::string& bdf, std::uint64_t addr,
-      std::optional<std::uint64_t> size, bool by_bus)
-{
-  if (space.addresses_hidden) {
-    return std::nullopt;
-  }
-  Found exact;
-  Found deepest;
-  std::size_t deepest_depth = 0;
-  space.walk([&](const model::Region& r, const std::vector<const model::Region*>& parents) {
-    if (!exact.region && r.kind == model::RegionKind::pci_device && r.owner.bdf == bdf
-        && r.start == addr && (!size || r.end == addr + *size - 1)) {
-      exact = Found{&r, parents};
+// Where BARs sit in a resource tree. The device lines are indexed by BDF in one walk, and the
+// deepest containing region comes from the tree lookup, so cross-referencing every BAR of a
+// large machine stays linear instead of walking the whole tree once per BAR.
+class PlacementIndex {
+public:
+  explicit PlacementIndex(const model::AddressSpace& space)
+    : m_space(space)
+  {
+    if (space.addresses_hidden) {
+      return;
     }
-    if (r.contains(addr) && (!deepest.region || parents.size() + 1 > deepest_depth)) {
-      deepest = Found{&r, parents};
-      deepest_depth = parents.size() + 1;
-    }
-  });
-  if (exact.region) {
-    return make_placement(exact, true, by_bus);
+    space.walk([&](const model::Region& r, const std::vector<const model::Region*>& parents) {
+      if (r.kind == model::RegionKind::pci_device) {
+        m_by_bdf[r.owner.bdf].push_back(Found{&r, parents});
+      }
+    });
   }
-  if (deepest.region) {
+
+  std::optional<Placement> place(const std::string& bdf, std::uint64_t addr,
+                                 std::optional<std::uint64_t> size, bool by_bus) const
+  {
+    if (m_space.addresses_hidden) {
+      return std::nullopt;
+    }
+    if (auto it = m_by_bdf.find(bdf); it != m_by_bdf.end()) {
+      for (const auto& f : it->second) {
+        if (f.region->start == addr && (!size || f.region->end == addr + *size - 1)) {
+          return make_placement(f, true, by_bus);
+        }
+      }
+    }
+    auto path = m_space.lookup(addr);
+    if (path.empty()) {
+      return std::nullopt;
+    }
+    Found deepest{path.back(), {}};
+    path.pop_back();
+    deepest.parents = std::move(path);
     return make_placement(deepest, false, by_bus);
   }
-  return std::nullopt;
-}
+
+private:
+  const model::AddressSpace& m_space;
+  std::map<std::string, std::vector<Found>> m_by_bdf;
+};
 
 } // namespace
 
 void
 cross_reference(PciModel& model, const model::AddressSpace* iomem, const model::AddressSpace* ioports)
 {
+  std::optional<PlacementIndex> mem_index;
+  std::optional<PlacementIndex> io_index;
+  if (iomem) {
+    mem_index.emplace(*iomem);
+  }
+  if (ioports) {
+    io_index.emplace(*ioports);
+  }
+  auto index_for = [&](BarKind kind) -> const PlacementIndex* {
+    const auto& ix = kind == BarKind::io ? io_index : mem_index;
+    return ix ? &*ix : nullptr;
+  };
   for (auto& d : model.devices) {
     for (auto& b : d.bars) {
-      const model::AddressSpace* space = b.kind == BarKind::io ? ioports : iomem;
+      const auto* ix = index_for(b.kind);
       const auto addr = b.cpu_address ? b.cpu_address : b.bus_address;
-      if (!space || !addr) {
+      if (!ix || !addr) {
         continue;
       }
-      b.placement = place(*space, d.bdf, *addr, b.size, !b.cpu_address);
+      b.placement = ix->place(d.bdf, *addr, b.size, !b.cpu_address);
     }
-    if (d.rom && iomem) {
+    if (d.rom && mem_index) {
       const auto addr = d.rom->cpu_address ? d.rom->cpu_address : d.rom->bus_address;
       if (addr) {
-        d.rom->placement = place(*iomem, d.bdf, *addr, d.rom->size, !d.rom->cpu_address);
+        d.rom->placement = mem_index->place(d.bdf, *addr, d.rom->size, !d.rom->cpu_address);
       }
     }
     if (d.sriov) {
       for (std::size_t i = 0; i < d.sriov->vf_bars.size(); ++i) {
         auto& b = d.sriov->vf_bars[i];
-        const model::AddressSpace* space = b.kind == BarKind::io ? ioports : iomem;
+        const auto* ix = index_for(b.kind);
         const auto addr = b.cpu_address ? b.cpu_address : b.bus_address;
-        if (space && addr) {
-          b.placement = place(*space, d.bdf, *addr, d.sriov->vf_apertures[i], !b.cpu_address);
+        if (ix && addr) {
+          b.placement = ix->place(d.bdf, *addr, d.sriov->vf_apertures[i], !b.cpu_address);
         }
       }
     }
