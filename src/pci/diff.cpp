@@ -279,8 +279,9 @@ compare_device(const Device& a, const Device& b, std::vector<Change>& out)
     c.path = {bdf, "ids"};
     c.before_value = identity(a);
     c.after_value = identity(b);
-    c.detail = "another device in this slot";
+    c.detail = "another device at this address: its resources are not compared";
     out.push_back(std::move(c));
+    return;
   }
   if (a.driver != b.driver) {
     Change c;

@@ -101,7 +101,7 @@ constexpr const char* k_script = R"JS(
       var d = it.device;
       f.push('device: ' + d.bdf + (d.name ? '  ' + d.name : ''));
       f.push('driver: ' + (d.driver || (d.name === null ? 'unknown (no sysfs in this source)' : '(none bound)')));
-      f.push('BAR: ' + (d.bar === null ? 'unknown' : d.bar_name));
+      f.push('BAR: ' + (d.bar === null ? 'unknown' : (d.bar <= 5 ? d.bar : d.bar_name)));
       f.push('NUMA node: ' + (d.numa_node === null ? 'unknown' : d.numa_node));
       f.push('IOMMU group: ' + (d.iommu_group === null ? 'unknown' : d.iommu_group));
     }

@@ -10,7 +10,8 @@ namespace memmap::pci {
 
 // Changes from `a` to `b`. Functions are matched by BDF. Per function, in this order:
 //   [bdf]                      added / removed (value: "vvvv:dddd Name [driver]")
-//   [bdf, "ids"]               changed: another device in the same slot
+//   [bdf, "ids"]               changed: another device at this address (vendor, device or
+//                              class differ); nothing else is compared for it
 //   [bdf, "driver"]            changed: "nvme" -> "vfio-pci" ("none" when unbound)
 //   [bdf, "BAR0".."BAR5"]      added / removed / moved / resized / changed: CPU range (the
 //   [bdf, "ROM"]               bus address when no CPU address is known); the bus address in
