@@ -22,9 +22,9 @@ diff_sections()
 {
   DiffSectionList sections;
   add_resource_diff_sections(sections);
-  // When their models merge: add_pci_diff_sections(sections);
-  //                          add_iommu_diff_sections(sections);
-  //                          add_audit_diff_sections(sections);
+  add_pci_diff_sections(sections);
+  add_iommu_diff_sections(sections);
+  // When its model merges: add_audit_diff_sections(sections);
   return sections;
 }
 
@@ -291,11 +291,17 @@ add_diff_commands(CLI::App& app, CommandList& cmds)
   sub->footer(
     "A and B are compared section by section. Regions of /proc/iomem and /proc/ioports are\n"
     "matched by name and nesting, and reported as added (+), removed (-), moved, resized\n"
-    "or changed (~). A section missing from A or B is not compared (and not a difference).\n"
+    "or changed (~). PCI functions are matched by address (0000:01:00.0): BARs, ROM, VF\n"
+    "BARs and bridge windows per index or kind, driver, Resizable BAR sizes. IOMMU groups\n"
+    "are matched by their members, not their numbers (which change across boots):\n"
+    "membership, type, reserved regions and isolation verdict; a device found in another\n"
+    "group is 'moved'.\n"
+    "A section missing from A or B is not compared (and not a difference).\n"
     "Exit status: 0 no differences, 1 differences, 2 bad usage or a malformed source,\n"
     "3 nothing could be compared.\n"
     "Examples: memmap diff before/ after/          memmap diff golden.tar.gz live\n"
-    "          memmap diff --only iomem a/ b/ --json");
+    "          memmap diff --only iomem a/ b/ --json\n"
+    "          memmap diff --only pci,iommu before.tar.gz after.tar.gz");
   cmds.push_back({sub, [args](Context& ctx) { return run_diff(ctx, *args); }});
 }
 

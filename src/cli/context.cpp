@@ -85,19 +85,7 @@ render::DeviceLookup
 Context::device_lookup()
 {
   const auto* briefs = &device_briefs();
-  // BAR annotations come from the PCI model when it describes the same machine as the
-  // listing: live or --root, or an --lspci dump given with the listing. A single foreign
-  // --iomem/--ioports file without --lspci gets none, like the names above.
-  const bool foreign_file = m_root.is_live() && m_opts.lspci_file.empty()
-                            && (!m_opts.iomem_file.empty() || !m_opts.ioports_file.empty());
-  const pci::PciModel* model = nullptr;
-  if (!foreign_file && !m_pci_failed) {
-    try {
-      model = &pci();
-    } catch (const std::exception&) {
-      m_pci_failed = true;  // no PCI sysfs (e.g. a --root with only proc/): no annotations
-    }
-  }
+  const pci::PciModel* model = pci_for_labels();
   return [briefs, model](const std::string& bdf) -> std::optional<render::DeviceLabel> {
     std::optional<render::DeviceLabel> label;
     auto it = briefs->find(bdf);
@@ -114,6 +102,25 @@ Context::device_lookup()
     }
     return label;
   };
+}
+
+const pci::PciModel*
+Context::pci_for_labels()
+{
+  // BAR annotations come from the PCI model when it describes the same machine as the
+  // listing: live or --root, or an --lspci dump given with the listing. A single foreign
+  // --iomem/--ioports file without --lspci gets none, like the names above.
+  const bool foreign_file = m_root.is_live() && m_opts.lspci_file.empty()
+                            && (!m_opts.iomem_file.empty() || !m_opts.ioports_file.empty());
+  if (foreign_file || m_pci_failed) {
+    return nullptr;
+  }
+  try {
+    return &pci();
+  } catch (const std::exception&) {
+    m_pci_failed = true;  // no PCI sysfs (e.g. a --root with only proc/): no annotations
+    return nullptr;
+  }
 }
 
 pci::PciModel&

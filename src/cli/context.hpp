@@ -56,6 +56,10 @@ public:
   const std::map<std::string, source::DeviceBrief>& device_briefs();
   const source::PciNames& pci_names();
   render::DeviceLookup device_lookup();
+  // The PCI model for labelling a listing (device_lookup, memmap map): null when it cannot be
+  // loaded (no PCI sysfs, a malformed source) or describes another machine than the listing
+  // (a single --iomem/--ioports file without --lspci).
+  const pci::PciModel* pci_for_labels();
 
   // The PCI model through libpci: the --lspci dump if given, else ROOT/sys/bus/pci (live or
   // --root). Loaded once; throws SourceError/InputError as pci::load_* do.

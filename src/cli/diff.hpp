@@ -38,9 +38,9 @@ using DiffSectionList = std::vector<DiffSection>;
 
 // One per model module, in the order memmap diff shows them.
 void add_resource_diff_sections(DiffSectionList& sections);  // iomem, ioports
-// To be wired when the models merge (see docs in cmd_diff.cpp):
-//   add_pci_diff_sections    devices added/removed, BARs moved/resized, ROM and bridge windows
-//   add_iommu_diff_sections  groups (members, type), reserved regions
+void add_pci_diff_sections(DiffSectionList& sections);       // pci (diff_pci.cpp)
+void add_iommu_diff_sections(DiffSectionList& sections);     // iommu (diff_iommu.cpp)
+// To be wired when the audit model merges:
 //   add_audit_diff_sections  findings new/resolved
 
 // Every registered section, in order.

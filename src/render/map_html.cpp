@@ -101,7 +101,7 @@ constexpr const char* k_script = R"JS(
       var d = it.device;
       f.push('device: ' + d.bdf + (d.name ? '  ' + d.name : ''));
       f.push('driver: ' + (d.driver || (d.name === null ? 'unknown (no sysfs in this source)' : '(none bound)')));
-      f.push('BAR: ' + (d.bar === null ? 'unknown' : (d.bar === 6 ? 'ROM' : d.bar)));
+      f.push('BAR: ' + (d.bar === null ? 'unknown' : (d.bar <= 5 ? d.bar : d.bar_name)));
       f.push('NUMA node: ' + (d.numa_node === null ? 'unknown' : d.numa_node));
       f.push('IOMMU group: ' + (d.iommu_group === null ? 'unknown' : d.iommu_group));
     }
@@ -161,7 +161,7 @@ constexpr const char* k_script = R"JS(
         var n = it.has_children ? 1 : Math.max(1, Math.floor((it.bottom - it.top - 1) * unit / 15));
         var size = it.size, range = col.bus ? it.bus_start + '-' + it.bus_end : it.range;
         var dev = it.device ? (it.device.name || '') + (it.device.driver && it.claims.indexOf(it.device.driver) < 0 ? ' [' + it.device.driver + ']' : '') : '';
-        var bar = it.device && it.device.bar !== null ? (it.device.bar === 6 ? ' ROM' : ' BAR' + it.device.bar) : '';
+        var bar = it.device && it.device.bar !== null ? ' ' + it.device.bar_name : '';
         var ly = unit / 2 + unit * 0.5 - 7;
         if (n === 1) {
           label(b, it.type === 'box' ? 't' : 'd', ly, it.title + (dev ? '  ' + dev : ''), (it.type === 'box' ? range + bar + '  ' : '') + size);

@@ -64,6 +64,18 @@ map_device_text(const MapItem& item)
   return s;
 }
 
+std::string
+map_bar_text(int bar)
+{
+  if (bar == 6) {
+    return "ROM";
+  }
+  if (bar >= 7 && bar <= 12) {
+    return fmt::format("VF BAR{}", bar - 7);
+  }
+  return fmt::format("BAR{}", bar);
+}
+
 std::vector<MapLabelLine>
 map_label_lines(const MapItem& it, const MapLayout& layout, int lines, std::size_t width,
                 bool ascii)
@@ -73,7 +85,7 @@ map_label_lines(const MapItem& it, const MapLayout& layout, int lines, std::size
   const std::string size = map_size_text(it, layout);
   std::string range = map_range_text(it, layout);
   if (it.bar) {
-    range += *it.bar == 6 ? " ROM" : fmt::format(" BAR{}", *it.bar);
+    range += " " + map_bar_text(*it.bar);
   }
   const std::string dev = map_clean_text(map_device_text(it), ascii);
   std::vector<MapLabelLine> out;

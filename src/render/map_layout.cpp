@@ -554,6 +554,7 @@ map_to_json(const MapLayout& layout)
       json dev;
       dev["bdf"] = it.bdf;
       dev["bar"] = it.bar ? json(*it.bar) : json(nullptr);
+      dev["bar_name"] = it.bar ? json(map_bar_text(*it.bar)) : json(nullptr);
       dev["name"] = it.device ? json(it.device->name) : json(nullptr);
       dev["driver"] = it.device && !it.device->driver.empty() ? json(it.device->driver)
                                                               : json(nullptr);

@@ -35,7 +35,7 @@ map_tooltip(const MapItem& it, const MapLayout& layout)
       s += "\ndriver: " + it.device->driver;
     }
     if (it.bar) {
-      s += fmt::format("\nBAR: {}", *it.bar == 6 ? std::string("ROM") : std::to_string(*it.bar));
+      s += "\nBAR: " + (*it.bar <= 5 ? std::to_string(*it.bar) : map_bar_text(*it.bar));
     }
     if (it.device && it.device->numa_node) {
       s += fmt::format("\nNUMA node: {}", *it.device->numa_node);

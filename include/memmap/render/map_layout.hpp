@@ -35,7 +35,8 @@ struct MapDeviceInfo {
 struct MapSources {
   std::function<std::optional<MapDeviceInfo>(const std::string& bdf)> device;
   // BAR index of a device region (`bdf`, CPU `start`, `end`) when the PCI model knows it
-  // (0-5, 6 = ROM). Region::owner.bar is used first when it is set.
+  // (0-5, 6 = ROM, 7 + n = the aperture of VF BAR n). Region::owner.bar is used first when
+  // it is set.
   std::function<std::optional<int>(const std::string& bdf, std::uint64_t start,
                                    std::uint64_t end)>
     bar;
@@ -151,6 +152,8 @@ struct MapLabelLine {
 std::vector<MapLabelLine> map_label_lines(const MapItem& item, const MapLayout& layout, int lines,
                                           std::size_t width, bool ascii);
 
+// "BAR0" .. "BAR5", "ROM" (6), "VF BAR0" .. "VF BAR5" (7-12: the kernel's resource rows).
+std::string map_bar_text(int bar);
 // "0000:04:00.0 [nvidia]", "Reserved > System ROM", "hole", "3 regions not shown".
 std::string map_title(const MapItem& item);
 // "d0000000-dfffffff" ("?" when addresses are hidden), with the real range of clipped boxes.
