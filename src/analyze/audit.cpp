@@ -52,7 +52,11 @@ fingerprint(const Finding& f)
   std::string key = f.id;
   key += '|' + f.subject.bdf.value_or("");
   key += '|' + (f.subject.bar ? std::to_string(*f.subject.bar) : std::string());
-  key += '|' + (f.subject.group ? std::to_string(*f.subject.group) : std::string());
+  // Group numbers are handed out at boot and change between boots: a finding about a device
+  // is keyed by the device, not by the number of its group.
+  if (!f.subject.bdf) {
+    key += '|' + (f.subject.group ? std::to_string(*f.subject.group) : std::string());
+  }
   key += '|' + (f.subject.start ? fmt::format("{:x}", *f.subject.start) : std::string());
   key += '|' + (f.subject.end ? fmt::format("{:x}", *f.subject.end) : std::string());
   key += '|' + f.subject.region;

@@ -164,6 +164,26 @@ prometheus_extra(const analyze::AuditSources& src)
   return out;
 }
 
+} // namespace
+
+void
+load_audit_model(Context& ctx, AuditModel& m)
+{
+  auto try_load = [&](auto&& fn) {
+    try {
+      return fn();
+    } catch (const SourceError& e) {
+      ctx.notice(std::string(e.what()) + " (checks that need it are skipped)");
+    }
+    return decltype(fn())(nullptr);
+  };
+  m.src.iomem = try_load([&]() -> const model::AddressSpace* { return &ctx.iomem(); });
+  m.src.ioports = try_load([&]() -> const model::AddressSpace* { return &ctx.ioports(); });
+  add_model_sources(ctx, m.src, m.iommu);
+}
+
+namespace {
+
 int
 run_audit_cmd(Context& ctx, const AuditArgs& a)
 {
@@ -179,19 +199,9 @@ run_audit_cmd(Context& ctx, const AuditArgs& a)
   validate_ids(a.skips, "--skip");
   const auto threshold = *analyze::parse_severity(a.fail_on);
 
-  analyze::AuditSources src;
-  auto try_load = [&](auto&& fn) {
-    try {
-      return fn();
-    } catch (const SourceError& e) {
-      ctx.notice(std::string(e.what()) + " (checks that need it are skipped)");
-    }
-    return decltype(fn())(nullptr);
-  };
-  src.iomem = try_load([&]() -> const model::AddressSpace* { return &ctx.iomem(); });
-  src.ioports = try_load([&]() -> const model::AddressSpace* { return &ctx.ioports(); });
-  std::optional<iommu::IommuState> iommu_state;
-  add_model_sources(ctx, src, iommu_state);
+  AuditModel m;
+  load_audit_model(ctx, m);
+  const analyze::AuditSources& src = m.src;
 
   analyze::AuditResult res = analyze::run_audit(
     src, std::set<std::string>(a.checks.begin(), a.checks.end()),

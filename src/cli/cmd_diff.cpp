@@ -24,7 +24,7 @@ diff_sections()
   add_resource_diff_sections(sections);
   add_pci_diff_sections(sections);
   add_iommu_diff_sections(sections);
-  // When its model merges: add_audit_diff_sections(sections);
+  add_audit_diff_sections(sections);
   return sections;
 }
 

@@ -9,6 +9,9 @@
 
 #include "context.hpp"
 
+#include <memmap/analyze/audit.hpp>
+#include <memmap/iommu/groups.hpp>
+
 #include <memmap/source/archive.hpp>
 
 namespace memmap::cli {
@@ -37,6 +40,17 @@ void add_diff_commands(CLI::App& app, CommandList& cmds);      // diff
 // --root FILE.tar.gz: unpack the snapshot tarball into `guard` and point opts.root at it.
 // Returns 0, or the exit status after printing why not (cmd_snapshot.cpp).
 int unpack_root_tarball(GlobalOptions& opts, std::unique_ptr<source::UnpackedSnapshot>& guard);
+
+// What audit reads, loaded once (also for memmap diff's audit section). `iommu` owns the
+// IOMMU state `src.iommu` points into, so it is filled in place and never copied.
+struct AuditModel {
+  analyze::AuditSources src;
+  std::optional<iommu::IommuState> iommu;
+  AuditModel() = default;
+  AuditModel(const AuditModel&) = delete;
+  AuditModel& operator=(const AuditModel&) = delete;
+};
+void load_audit_model(Context& ctx, AuditModel& out);
 
 // The no-subcommand summary.
 int run_summary(Context& ctx);

@@ -40,8 +40,7 @@ using DiffSectionList = std::vector<DiffSection>;
 void add_resource_diff_sections(DiffSectionList& sections);  // iomem, ioports
 void add_pci_diff_sections(DiffSectionList& sections);       // pci (diff_pci.cpp)
 void add_iommu_diff_sections(DiffSectionList& sections);     // iommu (diff_iommu.cpp)
-// To be wired when the audit model merges:
-//   add_audit_diff_sections  findings new/resolved
+void add_audit_diff_sections(DiffSectionList& sections);     // audit (diff_audit.cpp)
 
 // Every registered section, in order.
 DiffSectionList diff_sections();
