@@ -72,6 +72,26 @@ add_audit_diff_sections(DiffSectionList& sections)
                         }
                         const auto& fa = *oa;
                         const auto& fb = *ob;
+                        // A side read without root sees only part of the machine: its findings
+                        // would differ from a full view's for that reason alone.
+                        auto truncated = [](const auto& fs) {
+                          for (const auto& [fp, f] : fs) {
+                            if (f.id == "view-truncated") {
+                              return true;
+                            }
+                          }
+                          return false;
+                        };
+                        const bool ta = truncated(fa);
+                        const bool tb = truncated(fb);
+                        if (ta || tb) {
+                          r.compared = false;
+                          r.notes.push_back(fmt::format(
+                            "the view of {} is truncated (read without root): findings not "
+                            "compared",
+                            ta && tb ? "A and B" : ta ? "A" : "B"));
+                          return r;
+                        }
                         for (const auto& [fp, f] : fa) {
                           if (!fb.count(fp)) {
                             r.changes.push_back(change_for(f, model::ChangeKind::removed));
