@@ -21,6 +21,8 @@ strace -f -qq -e trace=openat -o /dev/null true 2>/dev/null || { echo "SKIP: str
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
 export LC_ALL=C NO_COLOR=1 COLUMNS=100
 mkdir "$tmp/tmpdir"; export TMPDIR=$tmp/tmpdir
+# A sanitizer build (asan preset): LeakSanitizer cannot run under ptrace.
+export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0"
 cd "$tmp"
 
 # name|expected exit codes|allowed output paths (space-separated; a directory covers below)|args
