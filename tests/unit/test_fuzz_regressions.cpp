@@ -7,6 +7,8 @@
 #include <filesystem>
 #include <fstream>
 #include <iterator>
+#include <limits>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -82,4 +84,27 @@ TEST_CASE("fuzz targets run clean on the fixtures they are seeded from", "[fuzz]
     }
   }
   CHECK(found);
+}
+
+TEST_CASE("bar text: a CPU/bus offset of -2^63 is written, not negated", "[fuzz][render]")
+{
+  // fixtures/fuzz-regressions/sysfs_resource/offset-int64-min: UBSan "negation of
+  // -9223372036854775808" in the `bar` notes (render/pci.cpp), from a resource row whose
+  // start is 0 under a BAR whose bus address is 0x8000000000000000.
+  memmap::pci::PciModel model;
+  memmap::pci::Device dev;
+  dev.bdf = "0000:00:00.0";
+  memmap::pci::Bar bar;
+  bar.bits = 64;
+  bar.bus_address = 0x8000000000000000ULL;
+  bar.cpu_address = 0;
+  bar.size = 0x1000;
+  dev.bars.push_back(bar);
+  model.devices.push_back(dev);
+  REQUIRE(model.devices[0].bars[0].translation_offset() == std::numeric_limits<std::int64_t>::min());
+  std::ostringstream out;
+  std::vector<const memmap::pci::Device*> devs{&model.devices[0]};
+  memmap::render::render_bar_text(model, devs, memmap::render::BarRenderContext{},
+                                  memmap::render::Style{}, out);
+  CHECK_THAT(out.str(), Catch::Contains("(offset -0x8000000000000000)"));
 }
