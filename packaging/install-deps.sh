@@ -4,6 +4,7 @@
 #   --vm       also what the q35 test machine needs (tests/vm/)
 #   --browser  also Chromium for the HTML map tests (or MEMMAP_BROWSER_TESTS=1)
 #   --bench    also what bench/run needs (Google Benchmark, strace, GNU time)
+#   --fuzz     also clang and libFuzzer (the asan and fuzz presets, tests/fuzz/run)
 set -euo pipefail
 
 pkgs=(
@@ -17,13 +18,15 @@ pkgs=(
   zsh                          # the zsh completion test (bash is always there)
   dpkg-dev file                # packaging/build-deb.sh: CPack DEB with dpkg-shlibdeps
   ansible-core                 # the docs/fleet playbook test
+  strace                       # the read-only guarantee test (tests/cli/readonly-strace.sh)
 )
 for arg in "$@"; do
   case "$arg" in
     --vm) pkgs+=(qemu-system-x86 busybox-static cpio xz-utils zstd kmod jq) ;;  # + kernel: tests/vm/fetch-kernel.sh
     --browser) pkgs+=(chromium) ;;
     --bench) pkgs+=(libbenchmark-dev strace time python3) ;;
-    -h|--help) sed -n '2,7p' "$0"; exit 0 ;;
+    --fuzz) pkgs+=(clang libclang-rt-14-dev) ;;  # clang 14: -fsanitize=fuzzer,address,undefined
+    -h|--help) sed -n '2,8p' "$0"; exit 0 ;;
     *) echo "install-deps.sh: unknown option '$arg'" >&2; exit 2 ;;
   esac
 done

@@ -100,7 +100,7 @@ run_bar(Context& ctx, const BarArgs& args)
     }
   }
   if (ctx.options().json) {
-    ctx.out() << render::bar_to_json(model, devices, rc).dump(2) << '\n';
+    ctx.out() << render::bar_to_json(model, devices, rc).dump(2, ' ', false, nlohmann::ordered_json::error_handler_t::replace) << '\n';
   } else {
     render::render_bar_text(model, devices, rc, ctx.style(), ctx.out());
     for (const auto& p : model.problems) {
@@ -123,7 +123,7 @@ run_tree(Context& ctx, bool wake)
   const auto& model = ctx.pci();
   ctx.report_pci_limits();
   if (ctx.options().json) {
-    ctx.out() << render::tree_to_json(model).dump(2) << '\n';
+    ctx.out() << render::tree_to_json(model).dump(2, ' ', false, nlohmann::ordered_json::error_handler_t::replace) << '\n';
   } else {
     render::render_tree_text(model, ctx.style(), ctx.out());
   }

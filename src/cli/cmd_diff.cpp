@@ -234,7 +234,7 @@ run_diff(Context& ctx, const DiffArgs& args)
       secs.push_back(js);
     }
     j["sections"] = secs;
-    ctx.out() << j.dump(2) << '\n';
+    ctx.out() << j.dump(2, ' ', false, nlohmann::ordered_json::error_handler_t::replace) << '\n';
     return rc;
   }
 

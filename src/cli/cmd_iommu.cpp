@@ -56,6 +56,11 @@ gather(Context& ctx)
     ctx.notice(std::string(e.what()) + ": devices are listed without names or topology");
   }
   if (model) {
+    for (const auto& p : model->problems) {
+      if (p.id == "pci-function-vanished") {
+        ctx.notice(p.located());  // a hot-removed function: its group membership is unknown
+      }
+    }
     r.topo = iommu::topology_from_pci(*model);
     for (const auto& d : model->devices) {
       MemberInfo m;
@@ -248,7 +253,7 @@ run_preflight(Context& ctx, const Report& r, const std::string& sel)
       }
     }
     j["vfio_pci_ids"] = fmt::format("vfio-pci.ids={}", fmt::join(ids, ","));
-    out << j.dump(2) << '\n';
+    out << j.dump(2, ' ', false, nlohmann::ordered_json::error_handler_t::replace) << '\n';
     return blockers.empty() ? k_exit_ok : k_exit_findings;
   }
   out << st.paint(fmt::format("Passthrough pre-flight for {}", *bdf), render::Color::bold)
@@ -335,7 +340,7 @@ run_iommu_groups(Context& ctx, const IommuArgs& args)
       problems.push_back({{"id", p.id}, {"message", p.located()}});
     }
     j["problems"] = problems;
-    ctx.out() << j.dump(2) << '\n';
+    ctx.out() << j.dump(2, ' ', false, nlohmann::ordered_json::error_handler_t::replace) << '\n';
     return input_status(r);
   }
   if (!r.state.present()) {

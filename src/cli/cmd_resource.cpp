@@ -40,7 +40,7 @@ add_tree_command(CLI::App& app, CommandList& cmds, const char* name, const char*
                       kind == model::SpaceKind::io_port ? ctx.ioports() : ctx.iomem();
                     auto lookup = ctx.device_lookup();
                     if (ctx.options().json) {
-                      ctx.out() << render::tree_to_json(space, args->tree, lookup).dump(2)
+                      ctx.out() << render::tree_to_json(space, args->tree, lookup).dump(2, ' ', false, nlohmann::ordered_json::error_handler_t::replace)
                                 << '\n';
                     } else {
                       render::render_tree_text(space, args->tree, lookup, ctx.style(),

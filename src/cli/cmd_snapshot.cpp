@@ -56,13 +56,13 @@ run_snapshot(Context& ctx, const SnapshotArgs& args)
     }
   }
   auto manifest = snapshot::make_manifest(root, *sink, result, info);
-  sink->file(source::k_manifest_name, manifest.dump(2) + "\n");
+  sink->file(source::k_manifest_name, manifest.dump(2, ' ', false, nlohmann::ordered_json::error_handler_t::replace) + "\n");
   sink->finish();
 
   const bool nothing = !sink->has("proc/iomem") && !sink->has("proc/ioports")
                        && result.pci_devices == 0;
   if (o.json) {
-    ctx.out() << manifest.dump(2) << '\n';
+    ctx.out() << manifest.dump(2, ' ', false, nlohmann::ordered_json::error_handler_t::replace) << '\n';
   } else {
     const auto& st = ctx.style();
     auto& out = ctx.out();

@@ -332,7 +332,7 @@ public:
     m_tracker.add(ev);
     if (m_args.events) {
       if (m_ctx.options().json) {
-        m_ctx.out() << event_to_json(ev).dump() << '\n';
+        m_ctx.out() << event_to_json(ev).dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace) << '\n';
       } else {
         m_ctx.out() << event_to_text(ev) << '\n';
       }
@@ -373,7 +373,7 @@ print_summary(Context& ctx, const Summary& s, Annotations& ann, std::uint64_t no
 {
   const Annotator a = ann.annotator(now_ns);
   if (ctx.options().json) {
-    ctx.out() << summary_to_json(s, a).dump() << '\n';
+    ctx.out() << summary_to_json(s, a).dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace) << '\n';
   } else {
     render_summary_text(s, a, ctx.style(), ctx.out());
   }
@@ -520,7 +520,7 @@ run_live(Context& ctx, const TraceArgs& args)
     start["devices"] = devices;
     start["kernel_filtered"] = setup.filtered;
     start["interval_s"] = args.interval;
-    ctx.out() << start.dump() << '\n';
+    ctx.out() << start.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace) << '\n';
     ctx.out().flush();
   } else if (!screen) {
     ctx.out() << fmt::format("tracing {} events in {}/instances/{}{}\n", setup.enabled.size(),
@@ -558,7 +558,7 @@ run_live(Context& ctx, const TraceArgs& args)
     const Annotator a = ann.annotator(0);
     if (json) {
       if (!args.events) {
-        ctx.out() << interval_to_json(v, a).dump() << '\n';
+        ctx.out() << interval_to_json(v, a).dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace) << '\n';
       }
     } else if (screen) {
       render_live_screen(v, a, header, ctx.style(), terminal_rows(), ctx.out());
@@ -677,7 +677,7 @@ run_dma_debug(Context& ctx)
     c.driver_filter = *f;
   }
   if (ctx.options().json) {
-    ctx.out() << dma_debug_to_json(entries, c).dump() << '\n';
+    ctx.out() << dma_debug_to_json(entries, c).dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace) << '\n';
   } else {
     render_dma_debug_text(entries, c, ctx.style(), ctx.out());
   }

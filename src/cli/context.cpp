@@ -146,9 +146,17 @@ Context::report_pci_limits()
       notice(m_pci->origin == pci::Origin::dump
                ? m_pci->source + ": some functions have less than 256 bytes of config space "
                    "(an lspci -x dump); capabilities past what was dumped are unknown"
+               : m_root.is_live() && ::geteuid() == 0
+               ? m_pci->source + ": some functions gave less than 256 bytes of config space "
+                   "(a short or failing read as root); capabilities past what was read are unknown"
                : m_pci->source + ": some functions give only the first 64 bytes of config space "
                    "(not root: the kernel hides the rest); capabilities past them are unknown. "
                    "Run as root to see them.");
+    }
+    for (const auto& p : m_pci->problems) {
+      if (p.id == "pci-function-vanished") {
+        notice(p.located());
+      }
     }
     if (m_pci->asleep_count > 0) {
       notice(std::to_string(m_pci->asleep_count)

@@ -119,7 +119,7 @@ run_summary(Context& ctx)
       }
     }
     j["unavailable"] = unread;
-    ctx.out() << j.dump(2) << '\n';
+    ctx.out() << j.dump(2, ' ', false, nlohmann::ordered_json::error_handler_t::replace) << '\n';
     return summary_exit(mem, io);
   }
 

@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <charconv>
 #include <csetjmp>
+#include <cerrno>
 #include <cstdarg>
 #include <cstdio>
 #include <map>
@@ -29,7 +30,7 @@ namespace {
 thread_local std::jmp_buf* t_jump = nullptr;
 thread_local char t_error[512];
 
-extern "C" void
+extern "C" __attribute__((noreturn, format(printf, 1, 2))) void
 libpci_error(char* msg, ...)
 {
   va_list ap;
@@ -52,10 +53,10 @@ constexpr unsigned k_fill_sysfs = PCI_FILL_IDENT | PCI_FILL_CLASS | PCI_FILL_NUM
                                   | PCI_FILL_IOMMU_GROUP | PCI_FILL_DRIVER;
 constexpr unsigned k_fill_dump = PCI_FILL_IDENT | PCI_FILL_CLASS;
 
-// pci_init + pci_scan_bus + pci_fill_info under the error guard. Returns false with
-// t_error set if libpci gave up. No C++ object with a destructor lives in this frame.
+// pci_init + pci_scan_bus under the error guard. Returns false with t_error set if libpci
+// gave up. No C++ object with a destructor lives in this frame.
 bool
-scan_guarded(pci_access* a, unsigned fill)
+scan_guarded(pci_access* a)
 {
   std::jmp_buf jb;
   t_jump = &jb;
@@ -65,9 +66,23 @@ scan_guarded(pci_access* a, unsigned fill)
   }
   pci_init(a);
   pci_scan_bus(a);
-  for (pci_dev* d = a->devices; d; d = d->next) {
-    pci_fill_info(d, static_cast<int>(fill));
+  t_jump = nullptr;
+  return true;
+}
+
+// pci_fill_info for one function under the error guard: a function hot-removed between the
+// directory listing and this read makes libpci give up on that function only ("Cannot open
+// .../vendor"). Returns false with t_error set. No C++ object with a destructor lives here.
+bool
+fill_guarded(pci_dev* d, unsigned fill)
+{
+  std::jmp_buf jb;
+  t_jump = &jb;
+  if (setjmp(jb) != 0) {
+    t_jump = nullptr;
+    return false;
   }
+  pci_fill_info(d, static_cast<int>(fill));
   t_jump = nullptr;
   return true;
 }
@@ -165,11 +180,19 @@ load_sysfs(const source::SysRoot& root, const source::PciNames& names, const Loa
   AccessPtr a = make_access(PCI_ACCESS_SYS_BUS_PCI);
   const std::string sysfs_path = root.path("sys/bus/pci").string();
   pci_set_param(a.get(), const_cast<char*>("sysfs.path"), const_cast<char*>(sysfs_path.c_str()));
-  if (!scan_guarded(a.get(), k_fill_sysfs)) {
+  if (!scan_guarded(a.get())) {
     throw InputError(fmt::format("{}: libpci: {}", model.source, t_error));
   }
 
   for (pci_dev* p = a->devices; p; p = p->next) {
+    if (!fill_guarded(p, k_fill_sysfs)) {
+      // Listed, then gone: a hot-removed function (or a dangling link in a capture).
+      model.problems.push_back(model::Diagnostic{
+          model::Severity::warning, "pci-function-vanished", root.display("sys/bus/pci/devices/" + canonical_bdf(p)), 0,
+          fmt::format("listed but unreadable (removed while memmap read it?); skipped: libpci: {}",
+                      t_error)});
+      continue;
+    }
     Device dev;
     dev.domain = static_cast<std::uint32_t>(p->domain);
     dev.bus = p->bus;
@@ -194,6 +217,10 @@ load_sysfs(const source::SysRoot& root, const source::PciNames& names, const Loa
       for (const auto& pr : dev.resource->problems) {
         dev.problems.push_back(pr);
       }
+    } else if (res.error != ENOENT) {
+      // There but unreadable (EIO from a device that stopped answering): say so, go on.
+      dev.problems.push_back(model::Diagnostic{model::Severity::warning, "sysfs-unreadable", "",
+                                               0, res.message + "; CPU addresses and sizes unknown"});
     }
     dev.power_state = root.read_line(dir + "/power_state").value_or("");
     dev.dma_mask_bits = parse_int(root.read_line(dir + "/dma_mask_bits"));
@@ -218,6 +245,12 @@ load_sysfs(const source::SysRoot& root, const source::PciNames& names, const Loa
       dev.config = read_config(p);
       if (dev.config.size() < 256 && !dev.config.empty()) {
         model.config_truncated = true;
+      }
+      if (dev.config.empty()) {
+        // Listed and its attributes read, but config gives nothing (EIO, or gone since).
+        dev.problems.push_back(model::Diagnostic{
+            model::Severity::warning, "config-unreadable", root.display(dir + "/config"), 0,
+            "no byte could be read; header, BAR registers and capabilities unknown"});
       }
     }
     decode_device(dev, model.source);
@@ -247,8 +280,13 @@ load_dump(const std::string& file, const source::PciNames& names, bool use_text)
 
   AccessPtr a = make_access(PCI_ACCESS_DUMP);
   pci_set_param(a.get(), const_cast<char*>("dump.name"), const_cast<char*>(file.c_str()));
-  if (!scan_guarded(a.get(), k_fill_dump)) {
+  if (!scan_guarded(a.get())) {
     throw InputError(fmt::format("{}: libpci: {}", file, t_error));
+  }
+  for (pci_dev* p = a->devices; p; p = p->next) {
+    if (!fill_guarded(p, k_fill_dump)) {
+      throw InputError(fmt::format("{}: libpci: {}", file, t_error));
+    }
   }
 
   std::map<std::string, const TextDevice*> by_bdf;

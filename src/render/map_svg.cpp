@@ -76,7 +76,10 @@ void
 draw_item(const MapItem& it, const MapLayout& layout, const MapGeometry& geo, int column_x,
           bool bus_view, std::ostream& out)
 {
-  const auto [x, w] = item_extent(it, geo, column_x);
+  // Not a structured binding: the lambdas below capture x and w (clang 14 cannot).
+  const auto extent = item_extent(it, geo, column_x);
+  const int x = extent.x;
+  const int w = extent.width;
   const double y0 = line_y(geo, it.top);
   const double y1 = line_y(geo, it.bottom);
   const bool is_box = it.type == MapItemType::box;

@@ -105,7 +105,8 @@ bar_notes(const Bar& b)
   }
   if (auto off = b.translation_offset()) {
     notes.push_back(fmt::format("bus {} (offset {}{:#x})", hex(*b.bus_address), *off < 0 ? "-" : "+",
-                                *off < 0 ? static_cast<std::uint64_t>(-*off) : static_cast<std::uint64_t>(*off)));
+                                *off < 0 ? std::uint64_t{0} - static_cast<std::uint64_t>(*off)  // |INT64_MIN| too
+                                         : static_cast<std::uint64_t>(*off)));
   } else if (!b.cpu_address && b.bus_address) {
     notes.push_back("bus address");
   }
