@@ -47,6 +47,7 @@ table=(
   "diff|0 1||diff $tmp/snap live"
   "diff-tgz|0 1||diff $tmp/snap.tar.gz live"
   "audit|0 1|$tmp/audit.xml|audit --junit $tmp/audit.xml"
+  "resolve|0 1||resolve 0x1000"
 )
 known=" "
 for row in "${table[@]}"; do known+="$(echo "$row" | cut -d'|' -f4 | sed 's/^--json //' | cut -d' ' -f1) "; done

@@ -35,6 +35,8 @@ table=(
   "trace-input;0;^;trace --input $tmp/trace.txt"
   "snapshot;0;not root;snapshot $tmp/o/snap"
   "diff;0 1;every address reads as zero;diff $tmp/o/snap live"
+  "audit;0 1;every address reads as zero;audit"
+  "resolve;0 1;every address reads as zero;resolve 0x1000"
 )
 known=" "
 for row in "${table[@]}"; do known+="$(echo "$row" | cut -d';' -f4 | sed 's/^--json //' | cut -d' ' -f1) "; done
