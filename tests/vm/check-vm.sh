@@ -487,10 +487,10 @@ check_audit() {
     "$json" >/dev/null || fail "audit: the NVMe ${role[nvme]} is alone in its group, yet reported shared"
 }
 
-# memmap trace --duration 3 --json (issue 7) while dd read and wrote the NVMe with O_DIRECT:
+# memmap trace --duration 8 --json (issue 7) while dd read and wrote the NVMe with O_DIRECT:
 # the NVMe mapped and unmapped buffers, and nothing streaming was left outstanding once idle.
 check_trace() {
-  need_output trace-json "trace --duration 3 --json"
+  need_output trace-json "trace --duration 8 --json"
   find_roles
   [ "$(rc_of trace-json)" = 0 ] || fail "memmap trace exited $(rc_of trace-json)"
   tail -n 1 "$out/trace-json.out" >"$tmp/summary.json"
@@ -499,9 +499,11 @@ check_trace() {
     >/dev/null || fail "trace: no maps and unmaps for the NVMe $nvme: $(jq -c .devices "$tmp/summary.json")"
   jq -e --arg d "$nvme" 'all(.outstanding[]; .device != $d or .kind != "streaming")' "$tmp/summary.json" \
     >/dev/null || fail "trace: streaming mappings of $nvme left outstanding after the disk went idle"
-  # TODO(lead): with `trace --events --json` in guest-init.sh, check that the NVMe's
-  # dma_map_sg/dma_map_page events have dma_addr != phys_addr (translated by the IOMMU) and that
-  # each phys_addr lies in System RAM of the captured /proc/iomem.
+  # Behind the IOMMU (group type DMA) every mapping's DMA address differs from its physical
+  # address: the tracker counts those as translated.
+  jq -e --arg d "$nvme" 'any(.devices[]; .device == $d and .translated == .maps and .untranslated == 0)' \
+    "$tmp/summary.json" >/dev/null \
+    || fail "trace: the NVMe's mappings are not all translated (IOVA != physical): $(jq -c --arg d "$nvme" '.devices[] | select(.device == $d) | {maps, translated, untranslated}' "$tmp/summary.json")"
 }
 
 # memmap snapshot (issue 8): `memmap --root SNAPSHOT ARGS` on the host reproduces every

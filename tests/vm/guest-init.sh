@@ -130,7 +130,7 @@ if has trace; then
    usleep 300000
    disk_io
    echo "finished (waited $n x 50 ms for the instance)" >$M/disk-io) &
-  run trace-json trace --duration 3 --json
+  run trace-json trace --duration 8 --json
   wait
 fi
 if has snapshot; then run snapshot snapshot $C/snapshot; fi
