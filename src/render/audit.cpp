@@ -1,4 +1,5 @@
 #include <memmap/render/audit.hpp>
+#include <memmap/render/xml.hpp>
 
 #include <fmt/format.h>
 #include <algorithm>
@@ -61,29 +62,8 @@ xml_escape(const std::string& s)
 {
   std::string out;
   for (char c : s) {
-    switch (c) {
-    case '&':
-      out += "&amp;";
-      break;
-    case '<':
-      out += "&lt;";
-      break;
-    case '>':
-      out += "&gt;";
-      break;
-    case '"':
-      out += "&quot;";
-      break;
-    case '\'':
-      out += "&apos;";
-      break;
-    default:
-      if (static_cast<unsigned char>(c) < 0x20 && c != '\n' && c != '\t') {
-        out += '?';
-      } else {
-        out += c;
-      }
-    }
+    // Control characters other than newline and tab are not allowed in XML 1.0.
+    append_xml_char(out, static_cast<unsigned char>(c) < 0x20 && c != '\n' && c != '\t' ? '?' : c);
   }
   return out;
 }

@@ -1,4 +1,5 @@
 #include <memmap/render/map_svg.hpp>
+#include <memmap/render/xml.hpp>
 
 #include <memmap/render/format.hpp>
 
@@ -214,26 +215,7 @@ xml_escape(std::string_view text)
       out += '\n';  // tooltips keep their line breaks
     }
     for (char c : map_clean_text(text.substr(from, nl - from), false)) {
-      switch (c) {
-      case '&':
-        out += "&amp;";
-        break;
-      case '<':
-        out += "&lt;";
-        break;
-      case '>':
-        out += "&gt;";
-        break;
-      case '"':
-        out += "&quot;";
-        break;
-      case '\'':
-        out += "&apos;";
-        break;
-      default:
-        out += c;
-        break;
-      }
+      append_xml_char(out, c);
     }
     from = nl + 1;
   }
