@@ -660,7 +660,8 @@ decode_device(Device& dev, const std::string& display)
   const SysfsResource* res = dev.resource ? &*dev.resource : nullptr;
 
   if (const auto v = cfg.u16(0x00)) {
-    if (*v == 0xffff) {
+    // A VF's Vendor ID register reads ffff by design; its IDs come from sysfs.
+    if (*v == 0xffff && dev.physfn.empty()) {
       dev.absent = true;
       dev.problems.push_back(device_problem(
         display, dev.bdf,
@@ -669,11 +670,11 @@ decode_device(Device& dev, const std::string& display)
         "pci-function-absent"));
       return;
     }
-    if (dev.vendor_id == 0) {
+    if (dev.vendor_id == 0 && *v != 0xffff) {
       dev.vendor_id = *v;
     }
   }
-  if (const auto d = cfg.u16(0x02); d && dev.device_id == 0) {
+  if (const auto d = cfg.u16(0x02); d && dev.device_id == 0 && dev.physfn.empty()) {
     dev.device_id = *d;
   }
   if (const auto rev = cfg.u8(0x08)) {

@@ -10,6 +10,7 @@
 #include <cerrno>
 #include <cstdarg>
 #include <cstdio>
+#include <cstring>
 #include <map>
 #include <memory>
 #include <tuple>
@@ -49,8 +50,10 @@ libpci_quiet(char*, ...)
 {
 }
 
-constexpr unsigned k_fill_sysfs = PCI_FILL_IDENT | PCI_FILL_CLASS | PCI_FILL_NUMA_NODE
-                                  | PCI_FILL_IOMMU_GROUP | PCI_FILL_DRIVER;
+// For sysfs, libpci lists the functions and reads config space; memmap reads the
+// attributes itself, each file once: pci_fill_info would read vendor and device again
+// (config space has them) and realpath() the driver and iommu_group links (a readlink per
+// path component, 35 system calls a function: half of `bar`'s time at N=4096).
 constexpr unsigned k_fill_dump = PCI_FILL_IDENT | PCI_FILL_CLASS;
 
 // pci_init + pci_scan_bus under the error guard. Returns false with t_error set if libpci
@@ -158,6 +161,18 @@ sort_devices(PciModel& m)
   });
 }
 
+// A sysfs "0x8086" ID file; 0 when missing or malformed.
+std::uint16_t
+read_id(const source::SysRoot::Dir& dir, std::string_view name)
+{
+  if (auto line = dir.read_line(name)) {
+    if (auto v = source::parse_sysfs_hex(*line); v && *v <= 0xffff) {
+      return static_cast<std::uint16_t>(*v);
+    }
+  }
+  return 0;
+}
+
 void
 name_device(Device& dev, const source::PciNames& names)
 {
@@ -185,35 +200,38 @@ load_sysfs(const source::SysRoot& root, const source::PciNames& names, const Loa
   }
 
   for (pci_dev* p = a->devices; p; p = p->next) {
-    if (!fill_guarded(p, k_fill_sysfs)) {
-      // Listed, then gone: a hot-removed function (or a dangling link in a capture).
-      model.problems.push_back(model::Diagnostic{
-          model::Severity::warning, "pci-function-vanished", root.display("sys/bus/pci/devices/" + canonical_bdf(p)), 0,
-          fmt::format("listed but unreadable (removed while memmap read it?); skipped: libpci: {}",
-                      t_error)});
-      continue;
-    }
     Device dev;
     dev.domain = static_cast<std::uint32_t>(p->domain);
     dev.bus = p->bus;
     dev.dev = p->dev;
     dev.func = p->func;
     dev.bdf = canonical_bdf(p);
-    dev.vendor_id = p->vendor_id;
-    dev.device_id = p->device_id;
     const std::string dir = "sys/bus/pci/devices/" + dev.bdf;
 
-    // Sysfs attributes first: they never touch the device.
-    if (auto cls = root.read_line(dir + "/class")) {
-      if (auto c = source::parse_sysfs_hex(*cls)) {
+    // Sysfs attributes first: they never touch the device. A directory (or its `class`, the
+    // first file read) that is gone means the function was listed, then removed (or a
+    // capture has a dangling link): skipped with a warning.
+    const source::SysRoot::Dir attrs = root.open_dir(dir);
+    const auto cls = attrs.read("class", 4096);
+    if (!cls && (cls.error == ENOENT || cls.error == ENOTDIR)) {
+      model.problems.push_back(model::Diagnostic{
+          model::Severity::warning, "pci-function-vanished", attrs.display(), 0,
+          fmt::format("listed but unreadable (removed while memmap read it?); skipped: {}",
+                      attrs.is_open() ? cls.message
+                                      : attrs.display() + ": " + std::strerror(attrs.error()))});
+      continue;
+    }
+    if (cls) {
+      if (auto c = source::parse_sysfs_hex(cls.data.substr(0, cls.data.find('\n')))) {
         dev.class_code = static_cast<std::uint32_t>(*c & 0xffffff);
       }
+    } else {
+      // There but unreadable (EIO): the class comes from config space instead.
+      dev.problems.push_back(model::Diagnostic{model::Severity::warning, "sysfs-unreadable", "",
+                                               0, cls.message + "; class taken from config space"});
     }
-    if (dev.class_code == 0) {
-      dev.class_code = static_cast<std::uint32_t>(p->device_class) << 8;
-    }
-    if (auto res = root.read(dir + "/resource", 1 << 16)) {
-      dev.resource = parse_sysfs_resource(res.data, root.display(dir + "/resource"));
+    if (auto res = attrs.read("resource", 1 << 16)) {
+      dev.resource = parse_sysfs_resource(res.data, attrs.display() + "/resource");
       for (const auto& pr : dev.resource->problems) {
         dev.problems.push_back(pr);
       }
@@ -222,19 +240,17 @@ load_sysfs(const source::SysRoot& root, const source::PciNames& names, const Loa
       dev.problems.push_back(model::Diagnostic{model::Severity::warning, "sysfs-unreadable", "",
                                                0, res.message + "; CPU addresses and sizes unknown"});
     }
-    dev.power_state = root.read_line(dir + "/power_state").value_or("");
-    dev.dma_mask_bits = parse_int(root.read_line(dir + "/dma_mask_bits"));
-    dev.consistent_dma_mask_bits = parse_int(root.read_line(dir + "/consistent_dma_mask_bits"));
-    if (const char* drv = pci_get_string_property(p, PCI_FILL_DRIVER)) {
-      dev.driver = drv;
-    } else if (auto link = root.link_name(dir + "/driver")) {
-      dev.driver = *link;  // a captured sysroot: the link's target is not there
+    dev.power_state = attrs.read_line("power_state").value_or("");
+    dev.dma_mask_bits = parse_int(attrs.read_line("dma_mask_bits"));
+    dev.consistent_dma_mask_bits = parse_int(attrs.read_line("consistent_dma_mask_bits"));
+    if (auto node = parse_int(attrs.read_line("numa_node")); node && *node >= 0) {
+      dev.numa_node = node;
     }
-    if (p->known_fields & PCI_FILL_NUMA_NODE && p->numa_node >= 0) {
-      dev.numa_node = p->numa_node;
+    if (auto link = attrs.link_name("driver")) {
+      dev.driver = *link;  // the target's last component; in a capture it need not exist
     }
-    if (const char* grp = pci_get_string_property(p, PCI_FILL_IOMMU_GROUP)) {
-      dev.iommu_group = parse_int(std::string(grp));
+    if (auto grp = attrs.link_name("iommu_group")) {
+      dev.iommu_group = parse_int(grp);
     }
 
     // Then config space, unless that would wake a sleeping function.
@@ -251,6 +267,19 @@ load_sysfs(const source::SysRoot& root, const source::PciNames& names, const Loa
         dev.problems.push_back(model::Diagnostic{
             model::Severity::warning, "config-unreadable", root.display(dir + "/config"), 0,
             "no byte could be read; header, BAR registers and capabilities unknown"});
+      }
+    }
+    // The IDs: from config space when it gives them, else from sysfs. An SR-IOV virtual
+    // function reads ffff there (the spec says so); the kernel takes its IDs from the PF.
+    const auto cfg_vendor = dev.config.u16(0x00);
+    if (cfg_vendor && *cfg_vendor != 0xffff && *cfg_vendor != 0) {
+      dev.vendor_id = *cfg_vendor;
+      dev.device_id = dev.config.u16(0x02).value_or(0);
+    } else {
+      dev.vendor_id = read_id(attrs, "vendor");
+      dev.device_id = read_id(attrs, "device");
+      if (auto pf = attrs.link_name("physfn")) {
+        dev.physfn = *pf;
       }
     }
     decode_device(dev, model.source);

@@ -210,6 +210,9 @@ write_device(const Device& d, const BarRenderContext& ctx, const Style& style, s
   if (d.pcie) {
     id += fmt::format("  PCIe {}", pci::pcie_port_type_name(d.pcie->port_type));
   }
+  if (!d.physfn.empty()) {
+    id += "  VF of " + d.physfn;
+  }
   id += "  driver " + (d.driver.empty() ? std::string("-") : d.driver);
   if (d.numa_node) {
     id += fmt::format("  NUMA {}", *d.numa_node);
@@ -580,6 +583,7 @@ device_to_json(const Device& d, const BarRenderContext& ctx)
   j["config_bytes"] = d.config.size();
   j["asleep"] = d.asleep;
   j["absent"] = d.absent;
+  j["physfn"] = d.physfn.empty() ? json(nullptr) : json(d.physfn);
   j["multifunction"] = d.multifunction;
   j["parent"] = d.parent_bdf.empty() ? json(nullptr) : json(d.parent_bdf);
   j["pcie_port_type"] = d.pcie ? json(pci::pcie_port_type_name(d.pcie->port_type)) : json(nullptr);

@@ -11,6 +11,7 @@
 #include <sys/syscall.h>
 #include <dirent.h>
 #include <unistd.h>
+#include <utility>
 
 namespace fs = std::filesystem;
 
@@ -99,6 +100,63 @@ lexically_beneath(std::string_view rel)
     pos = slash + 1;
   }
   return true;
+}
+
+// The first line of `fd` (which this closes), trailing whitespace removed; nullopt if fd < 0
+// or a read fails. Reads until the first newline only: a sysfs attribute comes whole in one
+// read(2), so this skips the read that would only confirm the end of the file.
+std::optional<std::string>
+read_first_line(int fd)
+{
+  if (fd < 0) {
+    return std::nullopt;
+  }
+  std::string s;
+  char buf[4096];
+  for (;;) {
+    const ssize_t n = ::read(fd, buf, sizeof buf);
+    if (n < 0 && errno == EINTR) {
+      continue;
+    }
+    if (n < 0) {
+      ::close(fd);
+      return std::nullopt;
+    }
+    if (n == 0) {
+      break;
+    }
+    const std::string_view chunk(buf, static_cast<std::size_t>(n));
+    const auto nl = chunk.find('\n');
+    s.append(chunk.substr(0, nl));
+    if (nl != std::string_view::npos || s.size() > (std::size_t{1} << 20)) {
+      break;
+    }
+  }
+  ::close(fd);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r')) {
+    s.pop_back();
+  }
+  return s;
+}
+
+// The last component of a link target of length `n` read into `buf` ("../../nvme" -> "nvme");
+// nullopt when readlink failed, the target filled the buffer, or it ends in "." or "..".
+std::optional<std::string>
+link_last_component(const char* buf, ssize_t n, std::size_t cap)
+{
+  if (n <= 0 || static_cast<std::size_t>(n) >= cap) {
+    return std::nullopt;
+  }
+  std::string_view target(buf, static_cast<std::size_t>(n));
+  while (target.size() > 1 && target.back() == '/') {
+    target.remove_suffix(1);
+  }
+  const auto slash = target.rfind('/');
+  const std::string name(slash == std::string_view::npos ? target : target.substr(slash + 1));
+  if (name.empty() || name == "." || name == "..") {
+    return std::nullopt;
+  }
+  return name;
 }
 
 // Directory fd of the prefix, for the *_beneath calls.
@@ -234,16 +292,7 @@ SysRoot::read(std::string_view rel, std::size_t limit) const
 std::optional<std::string>
 SysRoot::read_line(std::string_view rel) const
 {
-  auto r = read(rel, 1 << 20);
-  if (!r) {
-    return std::nullopt;
-  }
-  auto nl = r.data.find('\n');
-  std::string s = r.data.substr(0, nl);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r')) {
-    s.pop_back();
-  }
-  return s;
+  return read_first_line(::open(path(rel).c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY));
 }
 
 bool
@@ -268,16 +317,80 @@ SysRoot::list(std::string_view rel) const
 std::optional<std::string>
 SysRoot::link_name(std::string_view rel) const
 {
-  std::error_code ec;
-  const auto target = fs::read_symlink(path(rel), ec);
-  if (ec) {
+  char buf[4096];
+  return link_last_component(buf, ::readlink(path(rel).c_str(), buf, sizeof buf), sizeof buf);
+}
+
+SysRoot::Dir::Dir(Dir&& o) noexcept
+  : m_fd(std::exchange(o.m_fd, -1)), m_error(o.m_error), m_display(std::move(o.m_display))
+{
+}
+
+SysRoot::Dir&
+SysRoot::Dir::operator=(Dir&& o) noexcept
+{
+  if (this != &o) {
+    if (m_fd >= 0) {
+      ::close(m_fd);
+    }
+    m_fd = std::exchange(o.m_fd, -1);
+    m_error = o.m_error;
+    m_display = std::move(o.m_display);
+  }
+  return *this;
+}
+
+SysRoot::Dir::~Dir()
+{
+  if (m_fd >= 0) {
+    ::close(m_fd);
+  }
+}
+
+SysRoot::Dir
+SysRoot::open_dir(std::string_view rel) const
+{
+  Dir d;
+  d.m_display = display(rel);
+  d.m_fd = ::open(path(rel).c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC);
+  d.m_error = d.m_fd < 0 ? errno : 0;
+  return d;
+}
+
+ReadResult
+SysRoot::Dir::read(std::string_view name, std::size_t limit) const
+{
+  const std::string leaf(name);
+  const std::string shown = m_display + "/" + leaf;
+  if (m_fd < 0) {
+    errno = m_error;
+    return open_failed(shown);
+  }
+  const int fd = ::openat(m_fd, leaf.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY);
+  if (fd < 0) {
+    return open_failed(shown);
+  }
+  return read_fd(fd, shown, limit);
+}
+
+std::optional<std::string>
+SysRoot::Dir::read_line(std::string_view name) const
+{
+  if (m_fd < 0) {
     return std::nullopt;
   }
-  auto name = target.filename().string();
-  if (name.empty()) {
-    name = target.parent_path().filename().string();
+  return read_first_line(::openat(m_fd, std::string(name).c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY));
+}
+
+std::optional<std::string>
+SysRoot::Dir::link_name(std::string_view name) const
+{
+  if (m_fd < 0) {
+    return std::nullopt;
   }
-  return name;
+  char buf[4096];
+  return link_last_component(buf, ::readlinkat(m_fd, std::string(name).c_str(), buf, sizeof buf),
+                             sizeof buf);
 }
 
 SysRoot::Entry

@@ -87,4 +87,25 @@ for bdf in sorted(os.listdir(devs)):
 assert checked > 40, checked
 print(f'{len(os.listdir(devs))} functions, {checked} memory resources found in /proc/iomem')
 PY
+# SR-IOV VFs: config space reads ffff, so memmap takes their IDs from sysfs as lspci does, names
+# their PF (the physfn link), and shows their BARs (from sysfs resource, "virtual" as lspci
+# says) instead of calling them absent.
+"$memmap" --root "$R" bar >"$tmp/bar.txt" 2>"$tmp/bar.err" || fail "memmap bar exited $?"
+grep -q 'absent' "$tmp/bar.txt" && fail "memmap bar calls a function absent: $(grep -m2 absent "$tmp/bar.txt")"
+nvf=$(grep -c '^  id 8086:154c .*VF of 0000:09:00\.[01] ' "$tmp/bar.txt")
+lvf=$(grep -c 'Ethernet Virtual Function 700 Series' "$tmp/lspci")
+[ "$nvf" -gt 0 ] && [ "$nvf" = "$lvf" ] || fail "memmap shows $nvf VFs with IDs and PF, lspci $lvf"
+lbars=$(grep -c '^\s*Region [0-9]: Memory at .* \[virtual\]' "$tmp/lspci")
+mbars=$(grep -c '^  BAR[0-9].* virtual ' "$tmp/bar.txt")
+[ "$mbars" = "$lbars" ] || fail "memmap shows $mbars virtual BARs, lspci $lbars"
+"$memmap" --root "$R" --json bar >"$tmp/bar.json" || fail "memmap --json bar exited $?"
+python3 - "$tmp/bar.json" <<'PY' || fail "VFs in bar --json"
+import json, sys
+devs = json.load(open(sys.argv[1]))['devices']
+vfs = [d for d in devs if d['physfn']]
+assert vfs and all(d['vendor_id'] == '0x8086' and d['device_id'] == '0x154c' for d in vfs), vfs[:1]
+assert not any(d['absent'] for d in devs)
+assert all(d['physfn'] in ('0000:09:00.0', '0000:09:00.1') for d in vfs)
+PY
+
 echo "PASS"

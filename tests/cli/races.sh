@@ -61,9 +61,10 @@ has eio-config.out "$D/0000:00:1f.2/config: no byte could be read; header, BAR r
 has eio-config.out "BAR5  mem32  fde05000-fde05fff"   # from sysfs resource: still shown
 eio "0000:00:00.0/resource" eio-resource 0 --root "$F" bar 00:00.0
 has eio-resource.out "$D/0000:00:00.0/resource: read failed at offset 0: Input/output error"
-eio "0000:00:02.0/vendor" eio-vendor 0 --root "$F" tree
-has eio-vendor.err "$D/0000:00:02.0: listed but unreadable (removed while memmap read it?); skipped: libpci: Error reading"
-has eio-vendor.out "00:1f.2"
+eio "0000:00:02.0/class" eio-class 0 --root "$F" bar
+has eio-class.out "$D/0000:00:02.0/class: read failed at offset 0: Input/output error; class taken from config space [sysfs-unreadable]"
+has eio-class.out "0000:00:02.0  PCI bridge: Red Hat, Inc. QEMU PCIe Root port"
+has eio-class.out "00:1f.2"
 eio "races-hostile/proc/iomem" eio-iomem 3 --root "$F" iomem
 has eio-iomem.err "memmap: $F/proc/iomem: read failed at offset 0: Input/output error"
 eio "races-hostile/proc/iomem" eio-summary 0 --root "$F"
@@ -71,14 +72,15 @@ has eio-summary.err "$F/proc/iomem: read failed at offset 0: Input/output error"
 has eio-summary.out "I/O ports"
 eio "races-hostile/proc/iomem" eio-bar 0 --root "$F" bar
 has eio-bar.out "0000:00:1f.2"
-echo "EIO on the fixture: config, resource, vendor, /proc/iomem: named, the rest shown"
+echo "EIO on the fixture: config, resource, class, /proc/iomem: named, the rest shown"
 if [ "$(id -u)" = 0 ] && [ -d /sys/bus/pci/devices ]; then
   first=$(ls /sys/bus/pci/devices | head -1)
   if [ -n "$first" ]; then
     eio "$first/config" live-config 0 bar
     has live-config.out "/sys/bus/pci/devices/$first/config: no byte could be read"
-    eio "$first/vendor" live-vendor 0 tree
-    has live-vendor.err "/sys/bus/pci/devices/$first: listed but unreadable"
-    echo "EIO live ($first): config and vendor reads failing are named, the rest shown"
+    eio "$first/class" live-class 0 bar
+    has live-class.out "/sys/bus/pci/devices/$first/class: read failed at offset 0: Input/output error"
+    has live-class.out "$first  "
+    echo "EIO live ($first): config and class reads failing are named, the rest shown"
   fi
 fi

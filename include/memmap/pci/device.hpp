@@ -185,6 +185,7 @@ struct Device {
   std::optional<std::uint16_t> command;
   std::optional<std::uint16_t> status;
   bool absent = false;            // config reads all ones: powered off or gone
+  std::string physfn;             // an SR-IOV VF: its PF's BDF (sysfs physfn link)
 
   // Facts from sysfs (or the lspci text).
   std::string name;               // pci.ids "Vendor Device"

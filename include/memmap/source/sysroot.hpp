@@ -47,6 +47,34 @@ public:
   // Last path component of a symlink's target ("driver" -> "nvme"); nullopt if not a link.
   std::optional<std::string> link_name(std::string_view rel) const;
 
+  // A directory opened once, for reading many small files in it (a PCI function's sysfs
+  // attributes): each read is then an openat(2) of one name instead of a walk of the whole
+  // path and its symlink. Move-only; closes its descriptor.
+  class Dir {
+  public:
+    Dir() = default;
+    Dir(Dir&& o) noexcept;
+    Dir& operator=(Dir&& o) noexcept;
+    Dir(const Dir&) = delete;
+    Dir& operator=(const Dir&) = delete;
+    ~Dir();
+
+    bool is_open() const { return m_fd >= 0; }
+    int error() const { return m_error; }          // errno when the directory did not open
+    const std::string& display() const { return m_display; }
+
+    ReadResult read(std::string_view name, std::size_t limit = std::size_t{1} << 20) const;
+    std::optional<std::string> read_line(std::string_view name) const;
+    std::optional<std::string> link_name(std::string_view name) const;
+
+  private:
+    friend class SysRoot;
+    int m_fd = -1;
+    int m_error = 0;
+    std::string m_display;
+  };
+  Dir open_dir(std::string_view rel) const;
+
   // --- Copying a sysroot (memmap snapshot). These resolve every component of `rel` beneath
   // the prefix (openat2 RESOLVE_BENEATH): a link that leads out of it, absolute or through
   // "..", fails with EXDEV instead of being followed.
