@@ -112,7 +112,7 @@ window_offset(const pci::PciModel& pcim, const model::Region& window)
       }
     }
     for (const auto& w : d.windows) {
-      if (w.enabled && w.kind != pci::WindowKind::io) {
+      if (w.enabled && !w.upper_unknown && w.kind != pci::WindowKind::io) {
         note(w.cpu_start, w.bus_start);
       }
     }

@@ -157,8 +157,8 @@ run_resolve(Context& ctx, const ResolveArgs& a)
           consider(6, "ROM", pick(d.rom->cpu_address, d.rom->bus_address), d.rom->size);
         }
         for (const auto& w : d.windows) {
-          if (!w.enabled) {
-            continue;
+          if (!w.enabled || (w.upper_unknown && (a.bus || !w.cpu_start))) {
+            continue;  // disabled, or its address was only half read
           }
           const std::uint64_t ws = a.bus ? w.bus_start : w.start();
           const std::uint64_t we = a.bus ? w.bus_end : w.end();

@@ -129,6 +129,7 @@ decode_bars(const ConfigSpace& cfg, int count, std::optional<std::uint16_t> comm
       ++i;  // the upper half is not a BAR of its own
     }
   }
+  out.shrink_to_fit();  // thousands of functions are held at once: no spare capacity
   return out;
 }
 
@@ -207,6 +208,10 @@ decode_bridge_windows(const ConfigSpace& cfg, const SysfsResource* res,
       if (type == 1) {
         base |= static_cast<std::uint64_t>(cfg.u16(0x30).value_or(0)) << 16;
         limit |= static_cast<std::uint64_t>(cfg.u16(0x32).value_or(0)) << 16;
+        if (!cfg.present(0x30, 4)) {
+          w.upper_unknown = true;
+          problems.push_back("I/O window: upper 16 bits (0x30-0x33) not read; its bus address is unknown");
+        }
       }
       w.bus_start = base;
       w.bus_end = limit | 0xfff;
@@ -252,6 +257,11 @@ decode_bridge_windows(const ConfigSpace& cfg, const SysfsResource* res,
       if (type == 1) {
         base |= static_cast<std::uint64_t>(cfg.u32(0x28).value_or(0)) << 32;
         limit |= static_cast<std::uint64_t>(cfg.u32(0x2c).value_or(0)) << 32;
+        if (!cfg.present(0x28, 8)) {
+          w.upper_unknown = true;
+          problems.push_back("prefetchable window: upper 32 bits (0x28-0x2f) not read; its bus "
+                             "address is unknown");
+        }
       }
       w.bus_start = base;
       w.bus_end = limit | 0xfffff;
@@ -630,6 +640,19 @@ device_problem(const std::string& display, const std::string& bdf, std::string m
   return d;
 }
 
+// Bytes 0x100-0x13f repeat 0x00-0x3f: a bus or bridge that does not decode the extended
+// register number shows the header again there.
+bool
+extended_space_aliased(const ConfigSpace& cfg)
+{
+  for (std::size_t i = 0; i < 0x40; ++i) {
+    if (cfg.u8(i) != cfg.u8(0x100 + i)) {
+      return false;
+    }
+  }
+  return true;
+}
+
 bool
 has_extended_space(const Device& dev)
 {
@@ -727,7 +750,10 @@ decode_device(Device& dev, const std::string& display)
     break;
   }
   for (auto& p : problems) {
-    dev.problems.push_back(device_problem(display, dev.bdf, std::move(p)));
+    // A register that lies past the bytes read is not malformed, only unknown.
+    const bool short_read = p.find(" not read; ") != std::string::npos;
+    dev.problems.push_back(device_problem(display, dev.bdf, std::move(p),
+                                          short_read ? "pci-config-short" : "pci-config-malformed"));
   }
 
   dev.capabilities = walk_capabilities(cfg, htype);
@@ -736,7 +762,7 @@ decode_device(Device& dev, const std::string& display)
   }
   if (has_extended_space(dev)) {
     if (cfg.size() >= 0x140 && cfg.present(0, 0x40) && cfg.present(0x100, 0x40)
-        && std::equal(cfg.bytes().begin(), cfg.bytes().begin() + 0x40, cfg.bytes().begin() + 0x100)) {
+        && extended_space_aliased(cfg)) {
       dev.problems.push_back(device_problem(
         display, dev.bdf, "extended config space repeats the first bytes (aliased); not walked",
         "pci-capability-chain"));

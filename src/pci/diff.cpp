@@ -211,7 +211,7 @@ windows_of(const Device& d)
 {
   std::map<WindowKind, Placed> m;
   for (const auto& w : d.windows) {
-    if (!w.enabled || w.cardbus_index >= 0) {
+    if (!w.enabled || w.cardbus_index >= 0 || (w.upper_unknown && !w.cpu_start)) {
       continue;
     }
     Placed p;

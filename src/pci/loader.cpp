@@ -199,6 +199,11 @@ load_sysfs(const source::SysRoot& root, const source::PciNames& names, const Loa
     throw InputError(fmt::format("{}: libpci: {}", model.source, t_error));
   }
 
+  std::size_t listed = 0;
+  for (pci_dev* p = a->devices; p; p = p->next) {
+    ++listed;
+  }
+  model.devices.reserve(listed);  // a Device is ~1 KiB: no doubling on a 16k-function machine
   for (pci_dev* p = a->devices; p; p = p->next) {
     Device dev;
     dev.domain = static_cast<std::uint32_t>(p->domain);
@@ -450,6 +455,7 @@ link_topology(PciModel& model)
       }
       const std::uint64_t last = *addr + (b.size.value_or(1) - 1);
       bool inside = false;
+      bool unknown = false;  // a window that could hold it has an unread upper half
       for (const auto& w : parent->windows) {
         if (!w.enabled) {
           continue;
@@ -457,13 +463,19 @@ link_topology(PciModel& model)
         const bool kind_ok = b.kind == BarKind::io ? w.kind == WindowKind::io
                              : b.prefetchable ? w.kind != WindowKind::io
                                               : w.kind == WindowKind::mem;
+        if (w.upper_unknown && !(use_cpu && w.cpu_start)) {
+          unknown = unknown || kind_ok;
+          continue;
+        }
         const std::uint64_t ws = use_cpu && w.cpu_start ? *w.cpu_start : w.bus_start;
         const std::uint64_t we = use_cpu && w.cpu_end ? *w.cpu_end : w.bus_end;
         if (kind_ok && *addr >= ws && last <= we && last >= *addr) {
           inside = true;
         }
       }
-      b.inside_parent_window = inside;
+      if (inside || !unknown) {
+        b.inside_parent_window = inside;
+      }
     }
   }
 }

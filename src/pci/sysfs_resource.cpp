@@ -89,6 +89,7 @@ SysfsResource
 parse_sysfs_resource(std::string_view text, const std::string& display)
 {
   SysfsResource res;
+  res.rows.reserve(17);  // the longest well-formed file; trimmed to size below
   int line_no = 0;
   std::size_t pos = 0;
   while (pos < text.size()) {
@@ -123,6 +124,7 @@ parse_sysfs_resource(std::string_view text, const std::string& display)
       return res;
     }
   }
+  res.rows.shrink_to_fit();  // held for every function of a big machine
   switch (res.rows.size()) {
   case 7:
     break;

@@ -300,13 +300,19 @@ write_device(const Device& d, const BarRenderContext& ctx, const Style& style, s
       rows.push_back({"window", window_kind_text(w), "-", "-", "disabled (base > limit)", ""});
       continue;
     }
-    if (w.cpu_start && *w.cpu_start != w.bus_start) {
+    if (w.upper_unknown) {
+      notes += ", upper half of the bus address not read";
+    } else if (w.cpu_start && *w.cpu_start != w.bus_start) {
       notes += ", bus " + hex(w.bus_start) + "-" + hex(w.bus_end);
     }
     if (w.cardbus_index >= 0) {
       notes += fmt::format(", CardBus window {}", w.cardbus_index);
     }
     const int ww = w.kind == WindowKind::io ? 4 : width;
+    if (w.upper_unknown && !w.cpu_start) {
+      rows.push_back({"window", window_kind_text(w), "?", "?", notes, ""});
+      continue;
+    }
     rows.push_back({"window", window_kind_text(w), hex(w.start(), ww) + "-" + hex(w.end(), ww),
                     human_size(w.end() - w.start() + 1), notes, ""});
   }
@@ -519,10 +525,11 @@ device_to_json(const Device& d, const BarRenderContext& ctx)
     json wj;
     wj["kind"] = pci::to_string(w.kind);
     wj["bits"] = w.bits;
-    wj["start"] = hex0x(w.start());
-    wj["end"] = hex0x(w.end());
-    wj["bus_start"] = hex0x(w.bus_start);
-    wj["bus_end"] = hex0x(w.bus_end);
+    const bool known = !w.upper_unknown;
+    wj["start"] = known || w.cpu_start ? json(hex0x(w.start())) : json(nullptr);
+    wj["end"] = known || w.cpu_end ? json(hex0x(w.end())) : json(nullptr);
+    wj["bus_start"] = known ? json(hex0x(w.bus_start)) : json(nullptr);
+    wj["bus_end"] = known ? json(hex0x(w.bus_end)) : json(nullptr);
     wins.push_back(std::move(wj));
   }
   j["bridge_windows"] = std::move(wins);
@@ -650,9 +657,16 @@ struct TreeWriter {
         continue;
       }
       const int ww = w.kind == WindowKind::io ? 4 : 8;
+      if (w.upper_unknown && !w.cpu_start) {
+        out << style.paint(fmt::format("{}window {:<4} ?  (upper half of the address not read)",
+                                       prefix, window_kind_text(w)),
+                           Color::blue)
+            << '\n';
+        continue;
+      }
       std::string line = fmt::format("{}window {:<4} {}-{} {:>5}", prefix, window_kind_text(w), hex(w.start(), ww),
                                      hex(w.end(), ww), human_size(w.end() - w.start() + 1));
-      if (w.cpu_start && *w.cpu_start != w.bus_start) {
+      if (w.cpu_start && *w.cpu_start != w.bus_start && !w.upper_unknown) {
         line += fmt::format("  bus {}-{}", hex(w.bus_start, ww), hex(w.bus_end, ww));
       }
       out << style.paint(line, Color::blue) << '\n';

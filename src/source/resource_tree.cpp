@@ -307,6 +307,15 @@ parse_resource_tree(std::string_view text, const std::string& file, model::Space
     };
     check(check, space.regions, nullptr);
   }
+  // The tree is kept for the whole run (tens of thousands of regions on a big machine): no
+  // spare capacity left over from building it.
+  auto trim = [](auto& self, std::vector<Region>& v) -> void {
+    v.shrink_to_fit();
+    for (Region& r : v) {
+      self(self, r.children);
+    }
+  };
+  trim(trim, space.regions);
   return space;
 }
 

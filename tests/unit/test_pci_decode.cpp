@@ -290,6 +290,46 @@ TEST_CASE("bridge windows: base <= limit, 0/0 is a window at 0, bad types report
   CHECK(problems.size() == 1);
 }
 
+TEST_CASE("bridge windows: an upper half past the bytes read is unknown, not zero", "[pci][hostile]")
+{
+  // A type-1 header cut at 40 bytes (fixtures/races-hostile 00:02.0): the 64-bit prefetchable
+  // window's base and limit are there, their upper 32 bits (0x28-0x2f) are not.
+  Cfg c(40);
+  c.u8(0x0e, 0x01).u8(0x1c, 0x71).u8(0x1d, 0x71)          // 32-bit I/O: upper at 0x30 missing
+    .u16(0x20, 0xfdc0).u16(0x22, 0xfdd0)
+    .u16(0x24, 0xfea1).u16(0x26, 0xfeb1);
+  std::vector<std::string> problems;
+  const auto w = pci::decode_bridge_windows(c.done(), nullptr, problems);
+  REQUIRE(w.size() == 3);
+  CHECK(w[0].upper_unknown);
+  CHECK_FALSE(w[1].upper_unknown);
+  CHECK(w[2].bits == 64);
+  CHECK(w[2].upper_unknown);
+  CHECK(problems.size() == 2);
+
+  // Through decode_device: the problems are "short", not "malformed", and a BAR behind the
+  // window is neither inside nor outside it.
+  pci::Device d;
+  d.bdf = "0000:00:02.0";
+  d.config = c.done();
+  pci::decode_device(d, "test");
+  REQUIRE(d.windows.size() == 3);
+  int shorts = 0;
+  for (const auto& p : d.problems) {
+    shorts += p.id == "pci-config-short" ? 1 : 0;
+    CHECK(p.id != "pci-config-malformed");
+  }
+  CHECK(shorts == 2);
+
+  Cfg full(64);
+  full.u8(0x0e, 0x01).u16(0x24, 0xfea1).u16(0x26, 0xfeb1).u32(0x28, 0x1).u32(0x2c, 0x1);
+  problems.clear();
+  const auto w2 = pci::decode_bridge_windows(full.done(), nullptr, problems);
+  REQUIRE(w2.size() == 3);
+  CHECK_FALSE(w2[2].upper_unknown);
+  CHECK(w2[2].bus_start == 0x1fea00000ULL);
+}
+
 TEST_CASE("a function reading all ones has no BARs", "[pci][hostile]")
 {
   pci::Device d;

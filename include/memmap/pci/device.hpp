@@ -78,6 +78,9 @@ struct BridgeWindow {
   std::optional<std::uint64_t> cpu_end;
   bool enabled = false;           // base <= limit
   int cardbus_index = -1;         // CardBus: window number 0/1
+  // A 32-bit I/O or 64-bit prefetchable window whose upper-half registers (0x30/0x32,
+  // 0x28/0x2c) were not read: bus_start/bus_end hold only the lower half, not an address.
+  bool upper_unknown = false;
 
   std::uint64_t start() const { return cpu_start.value_or(bus_start); }
   std::uint64_t end() const { return cpu_end.value_or(bus_end); }
