@@ -1,6 +1,8 @@
 #include <memmap/cli.hpp>
 
 #include <memmap/error.hpp>
+#include <memmap/render/control_filter.hpp>
+#include <memmap/render/format.hpp>
 
 #include "command.hpp"
 
@@ -8,6 +10,8 @@
 #include <filesystem>
 #include <iostream>
 #include <sstream>
+
+#include <unistd.h>
 
 namespace memmap::cli {
 
@@ -82,6 +86,11 @@ run(int argc, char** argv)
               << "Try 'memmap --help' for more information.\n";
     return k_exit_bad_input;
   }
+
+  // From here on, names read from files reach the terminal: their control characters are
+  // shown escaped, never obeyed (render/control_filter.hpp). Only memmap's own colours pass.
+  const render::ControlFilter safe_out(std::cout, render::want_color(opts.color, STDOUT_FILENO));
+  const render::ControlFilter safe_err(std::cerr, render::want_color(opts.color, STDERR_FILENO));
 
   std::unique_ptr<source::UnpackedSnapshot> unpacked_root;  // --root SNAPSHOT.tar.gz
   if (const int rc = unpack_root_tarball(opts, unpacked_root); rc != 0) {

@@ -1,3 +1,4 @@
+#include <memmap/render/control_filter.hpp>
 #include <memmap/trace/render.hpp>
 
 #include <algorithm>
@@ -643,7 +644,7 @@ void
 render_live_screen(const IntervalView& v, const Annotator& a, const std::string& header,
                    const render::Style& style, int rows, std::ostream& out)
 {
-  out << "\x1b[H\x1b[2J";  // home, clear screen
+  render::write_control(out, "\x1b[H\x1b[2J");  // home, clear screen
   out << style.paint(header, render::Color::bold) << '\n';
   out << fmt::format("t={:.0f}s  events {} (+{} in {:.1f}s)", v.t, v.events, v.events_delta,
                      v.seconds);
