@@ -240,11 +240,7 @@ check_not_claimed(const AuditSources& s, std::vector<Finding>& out)
                               b.kind == BarKind::io ? "/proc/ioports" : "/proc/iomem");
       f.evidence = {bar_evidence(d, b)};
       if (b.placement) {
-        std::string path;
-        for (const auto& p : b.placement->path) {
-          path += (path.empty() ? "" : " > ") + p;
-        }
-        f.evidence.push_back("deepest region containing it: " + path);
+        f.evidence.push_back("deepest region containing it: " + b.placement->path_text());
       }
       f.hint = "The kernel failed to claim the BAR (dmesg: 'can't claim BAR ... address "
                "conflict'): its driver cannot request it.";

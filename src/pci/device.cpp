@@ -28,6 +28,42 @@ to_string(WindowKind k)
   return "mem";
 }
 
+// path_lines holds "\nNAME" per element, so an empty name is an element too.
+std::vector<std::string>
+Placement::path() const
+{
+  std::vector<std::string> out;
+  std::size_t pos = 0;
+  while (pos < path_lines.size()) {
+    const auto next = path_lines.find('\n', pos + 1);
+    out.push_back(path_lines.substr(pos + 1, next == std::string::npos ? std::string::npos
+                                                                       : next - pos - 1));
+    pos = next == std::string::npos ? path_lines.size() : next;
+  }
+  return out;
+}
+
+void
+Placement::push_path(const std::string& name)
+{
+  path_lines += '\n';
+  path_lines += name;
+}
+
+std::string
+Placement::path_text(std::string_view sep) const
+{
+  std::string s;
+  for (std::size_t i = 0; i < path_lines.size(); ++i) {
+    if (path_lines[i] != '\n') {
+      s += path_lines[i];
+    } else if (i != 0) {
+      s += sep;
+    }
+  }
+  return s;
+}
+
 std::optional<std::int64_t>
 Bar::translation_offset() const
 {

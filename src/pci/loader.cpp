@@ -492,9 +492,9 @@ make_placement(const Found& f, bool exact, bool by_bus)
 {
   Placement p;
   for (const auto* r : f.parents) {
-    p.path.push_back(r->name);
+    p.push_path(r->name);
   }
-  p.path.push_back(f.region->name);
+  p.push_path(f.region->name);
   p.exact = exact;
   p.by_bus_address = by_bus;
   if (exact) {

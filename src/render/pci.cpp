@@ -76,10 +76,7 @@ placement_text(const std::optional<pci::Placement>& p, bool space_known, const c
   if (!p) {
     return fmt::format("not in {}", space_name);
   }
-  std::string s;
-  for (std::size_t i = 0; i < p->path.size(); ++i) {
-    s += (i ? " > " : "") + p->path[i];
-  }
+  std::string s = p->path_text();
   if (!p->claimed_by.empty()) {
     s += " > " + p->claimed_by;
   }
@@ -447,7 +444,7 @@ placement_json(const std::optional<pci::Placement>& p, const char* space)
   }
   json j;
   j["space"] = space;
-  j["path"] = p->path;
+  j["path"] = p->path();
   j["claimed_by"] = p->claimed_by.empty() ? json(nullptr) : json(p->claimed_by);
   j["exact"] = p->exact;
   j["by_bus_address"] = p->by_bus_address;

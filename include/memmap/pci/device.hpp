@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <memmap/model/diagnostic.hpp>
@@ -19,10 +20,17 @@ const char* to_string(BarKind k);  // "mem", "io"
 
 // Where a BAR (or ROM) sits in /proc/iomem or /proc/ioports.
 struct Placement {
-  std::vector<std::string> path;  // names from the top level down to the device line
+  // Names from the top level down to the device line, each after a '\n' (which never occurs
+  // in a resource name): one allocation instead of a vector of strings, for every BAR of a
+  // big machine. Read it with path() or path_text().
+  std::string path_lines;
   std::string claimed_by;         // the driver line below the device line ("nvidia"), or ""
   bool exact = false;             // a line with this device's name and exactly this range
   bool by_bus_address = false;    // looked up with the bus address (no CPU address known)
+
+  std::vector<std::string> path() const;
+  void push_path(const std::string& name);
+  std::string path_text(std::string_view sep = " > ") const;  // "PCI Bus 0000:00 > 0000:00:02.0"
 };
 
 struct Bar {
