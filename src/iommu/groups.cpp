@@ -170,7 +170,9 @@ read_iommu_state(const source::SysRoot& root)
     st.acs_redir_off = disable_acs_redir_devices(r.data);
   }
   st.groups_dir_present = root.exists("sys/kernel/iommu_groups");
-  for (const auto& name : root.list("sys/kernel/iommu_groups")) {
+  const auto group_names = root.list("sys/kernel/iommu_groups");
+  st.groups.reserve(group_names.size());
+  for (const auto& name : group_names) {
     int id = 0;
     auto [p, ec] = std::from_chars(name.data(), name.data() + name.size(), id);
     const std::string rel = "sys/kernel/iommu_groups/" + name;

@@ -288,6 +288,9 @@ load_sysfs(const source::SysRoot& root, const source::PciNames& names, const Loa
       }
     }
     decode_device(dev, model.source);
+    if (!dev.is_bridge()) {
+      dev.resource.reset();  // decoded into bars, rom and sriov (see Device::resource)
+    }
     name_device(dev, names);
     model.devices.push_back(std::move(dev));
   }

@@ -211,6 +211,9 @@ struct Device {
 
   ConfigSpace config;
   std::size_t config_declared = 0;  // what stat() or the dump claims (256/4096)
+  // The sysfs `resource` rows. load_sysfs keeps them for bridges only (the audit reads their
+  // window rows); for other functions everything in them is decoded into bars, rom and sriov,
+  // and a big machine's thousands of copies are dropped after decoding.
   std::optional<SysfsResource> resource;
 
   // Decoded.
