@@ -77,7 +77,15 @@ namespace {
 bool
 is_hex(char c)
 {
-  return std::isxdigit(static_cast<unsigned char>(c)) != 0;
+  return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+}
+
+// ASCII only: region names are compared with the kernel's fixed English words, and the C
+// locale's tolower() call per byte was a tenth of the parse time.
+char
+lower_ascii(char c)
+{
+  return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c;
 }
 
 bool
@@ -93,8 +101,7 @@ starts_with_ci(std::string_view s, std::string_view prefix)
     return false;
   }
   for (std::size_t i = 0; i < prefix.size(); ++i) {
-    if (std::tolower(static_cast<unsigned char>(s[i]))
-        != std::tolower(static_cast<unsigned char>(prefix[i]))) {
+    if (lower_ascii(s[i]) != lower_ascii(prefix[i])) {
       return false;
     }
   }
@@ -112,7 +119,7 @@ lower(std::string_view s)
 {
   std::string out(s);
   for (auto& c : out) {
-    c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    c = lower_ascii(c);
   }
   return out;
 }
@@ -140,11 +147,15 @@ parse_bdf(std::string_view name)
   if (!all_hex(bus) || !all_hex(dev) || fn < '0' || fn > '7') {
     return std::nullopt;
   }
-  const unsigned devnum = static_cast<unsigned>(std::stoul(std::string(dev), nullptr, 16));
-  if (devnum > 0x1f) {
+  // Device numbers run 00-1f: the first digit is 0 or 1.
+  if (dev[0] != '0' && dev[0] != '1') {
     return std::nullopt;
   }
-  return lower(fmt::format("{}:{}:{}.{}", domain, bus, dev, fn));
+  std::string out;
+  out.reserve(12);
+  out.append(domain).append(1, ':').append(bus).append(1, ':').append(dev).append(1, '.');
+  out.push_back(fn);
+  return lower(out);
 }
 
 RegionKind

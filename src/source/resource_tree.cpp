@@ -76,12 +76,25 @@ printable(std::string_view s, std::size_t max = 60)
   return out;
 }
 
+// Overlapping sibling pairs listed per sibling set, at most: a hostile listing where every
+// line overlaps every other has n^2/2 pairs (a million lines: 5e11). The rest are counted
+// as "more" and not listed.
+constexpr std::size_t k_max_overlap_pairs = 64;
+
+struct SiblingOverlaps {
+  std::vector<std::vector<std::size_t>> earlier;  // per sibling: earlier siblings it overlaps
+  bool truncated = false;                         // more than k_max_overlap_pairs pairs
+};
+
 // For each sibling, the earlier siblings (in file order, ascending) it overlaps. Sort and
-// sweep: O(n log n) plus the pairs found, so huge listings stay linear-ish.
-std::vector<std::vector<std::size_t>>
+// sweep: O(n log n) plus the pairs found, and it stops after k_max_overlap_pairs pairs, so
+// the work stays O(n log n) for any input (each step of the sweep either drops a sibling
+// from `active` for good or finds a pair).
+SiblingOverlaps
 overlapping_earlier_siblings(const std::vector<Region>& sibs)
 {
-  std::vector<std::vector<std::size_t>> out(sibs.size());
+  SiblingOverlaps res;
+  res.earlier.resize(sibs.size());
   std::vector<std::size_t> order(sibs.size());
   for (std::size_t i = 0; i < order.size(); ++i) {
     order[i] = i;
@@ -90,17 +103,25 @@ overlapping_earlier_siblings(const std::vector<Region>& sibs)
     return sibs[a].start < sibs[b].start;
   });
   std::vector<std::size_t> active;  // siblings whose range may still reach the next start
+  std::size_t pairs = 0;
   for (const std::size_t k : order) {
     std::erase_if(active, [&](std::size_t a) { return sibs[a].end < sibs[k].start; });
     for (const std::size_t a : active) {
-      out[std::max(a, k)].push_back(std::min(a, k));
+      if (++pairs > k_max_overlap_pairs) {
+        res.truncated = true;
+        break;
+      }
+      res.earlier[std::max(a, k)].push_back(std::min(a, k));
+    }
+    if (res.truncated) {
+      break;
     }
     active.push_back(k);
   }
-  for (auto& v : out) {
+  for (auto& v : res.earlier) {
     std::sort(v.begin(), v.end());
   }
-  return out;
+  return res;
 }
 
 } // namespace
@@ -122,14 +143,15 @@ parse_resource_tree(std::string_view text, const std::string& file, model::Space
     fail(file, line, "NUL byte in text: not a resource listing");
   }
 
-  // Open regions from the top level down to the last line's region, kept as index paths
-  // (pointers into growing vectors would dangle).
-  std::vector<std::vector<std::size_t>> open_paths;  // index path of each open region
-  std::vector<int> open_depths;                       // printed depth of each open region
-  auto resolve = [&](const std::vector<std::size_t>& path) -> Region& {
-    Region* r = &space.regions[path[0]];
-    for (std::size_t k = 1; k < path.size(); ++k) {
-      r = &r->children[path[k]];
+  // Open regions from the top level down to the last line's region. They form a chain (each
+  // a child of the one before), kept as the index of each in its parent's children (pointers
+  // into growing vectors would dangle).
+  std::vector<std::size_t> open_index;  // index of each open region among its siblings
+  std::vector<int> open_depths;         // printed depth of each open region
+  auto innermost = [&]() -> Region& {
+    Region* r = &space.regions[open_index[0]];
+    for (std::size_t k = 1; k < open_index.size(); ++k) {
+      r = &r->children[open_index[k]];
     }
     return *r;
   };
@@ -221,15 +243,15 @@ parse_resource_tree(std::string_view text, const std::string& file, model::Space
     // Close regions at or below this printed depth.
     while (!open_depths.empty() && open_depths.back() >= depth && depth < k_max_iores_level) {
       open_depths.pop_back();
-      open_paths.pop_back();
+      open_index.pop_back();
     }
     if (depth >= k_max_iores_level) {
       // Saturated indentation: the parent is the deepest open region printed at the
       // saturated depth that contains this line; failing that, the open depth-4 region.
       while (!open_depths.empty() && open_depths.back() >= k_max_iores_level
-             && !resolve(open_paths.back()).contains(region)) {
+             && !innermost().contains(region)) {
         open_depths.pop_back();
-        open_paths.pop_back();
+        open_index.pop_back();
       }
     }
     if (depth > 0 && open_depths.empty()) {
@@ -242,17 +264,14 @@ parse_resource_tree(std::string_view text, const std::string& file, model::Space
                        open_depths.back(), depth));
     }
 
-    std::vector<std::size_t> path;
     if (depth == 0) {
       space.regions.push_back(std::move(region));
-      path = {space.regions.size() - 1};
+      open_index.push_back(space.regions.size() - 1);
     } else {
-      Region& parent = resolve(open_paths.back());
+      Region& parent = innermost();
       parent.children.push_back(std::move(region));
-      path = open_paths.back();
-      path.push_back(parent.children.size() - 1);
+      open_index.push_back(parent.children.size() - 1);
     }
-    open_paths.push_back(std::move(path));
     open_depths.push_back(depth);
     ++space.line_count;
   }
@@ -268,7 +287,17 @@ parse_resource_tree(std::string_view text, const std::string& file, model::Space
     // Structural checks on what the kernel itself never prints.
     auto check = [&](auto& self, const std::vector<Region>& siblings,
                      const Region* parent) -> void {
-      const auto earlier_overlaps = overlapping_earlier_siblings(siblings);
+      const auto overlaps = overlapping_earlier_siblings(siblings);
+      if (overlaps.truncated) {
+        space.warnings.push_back(
+          {Severity::warning, "iomem-overlap", file, siblings.front().line,
+           fmt::format("more than {} overlapping pairs among the {} regions {}; only the first "
+                       "{} found are reported",
+                       k_max_overlap_pairs, siblings.size(),
+                       parent ? fmt::format("under '{}' (line {})", parent->name, parent->line)
+                              : std::string("at the top level"),
+                       k_max_overlap_pairs)});
+      }
       for (std::size_t i = 0; i < siblings.size(); ++i) {
         const Region& r = siblings[i];
         if (parent && !parent->contains(r)) {
@@ -293,7 +322,7 @@ parse_resource_tree(std::string_view text, const std::string& file, model::Space
                            r.name, r.start, prev.name, prev.start, prev.line)});
           }
         }
-        for (const std::size_t j : earlier_overlaps[i]) {
+        for (const std::size_t j : overlaps.earlier[i]) {
           const Region& o = siblings[j];
           if (!(o.start == r.start && o.end == r.end && o.name == r.name)) {
             space.warnings.push_back(

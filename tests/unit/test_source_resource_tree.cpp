@@ -1,4 +1,5 @@
 #include <catch2/catch.hpp>
+#include <fmt/format.h>
 
 #include <memmap/error.hpp>
 #include <memmap/source/resource_tree.hpp>
@@ -205,6 +206,28 @@ TEST_CASE("a very long file parses without trouble", "[iomem]")
   const auto sp = parse(text);
   CHECK(sp.regions.size() == 20000);
   CHECK(sp.warnings.empty());
+}
+
+TEST_CASE("siblings that all overlap: at most 64 pairs listed, then one summary", "[iomem][hostile]")
+{
+  // Found by the resource_tree fuzz target (fixtures/fuzz-regressions/resource_tree/
+  // overlap-pairs-quadratic): every line overlapping every other gave n^2/2 warnings; 20,000
+  // such lines would have been 2e8.
+  std::string text;
+  for (int i = 0; i < 20000; ++i) {
+    text += fmt::format("00000000-{:08x} : R{}\n", 0xffff + i, i);
+  }
+  const auto sp = parse(text);
+  CHECK(sp.regions.size() == 20000);
+  std::size_t overlaps = 0;
+  bool summary = false;
+  for (const auto& w : sp.warnings) {
+    overlaps += w.id == "iomem-overlap" ? 1 : 0;
+    summary = summary || w.message.find("more than 64 overlapping pairs among the 20000 regions at "
+                                        "the top level") != std::string::npos;
+  }
+  CHECK(summary);
+  CHECK(overlaps == 65);  // 64 pairs and the summary
 }
 
 TEST_CASE("the seed machine: the GPU's ranges under PCI Bus 0000:04", "[iomem][fixture]")
