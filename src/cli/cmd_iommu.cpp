@@ -51,6 +51,7 @@ gather(Context& ctx)
   r.acs_off.insert(r.state.acs_redir_off.begin(), r.state.acs_redir_off.end());
   const pci::PciModel* model = nullptr;
   try {
+    ctx.set_pci_addresses(false);  // names, drivers and topology are all the groups need
     model = &ctx.pci();
   } catch (const SourceError& e) {
     ctx.notice(std::string(e.what()) + ": devices are listed without names or topology");

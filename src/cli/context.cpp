@@ -132,6 +132,7 @@ Context::pci()
     } else {
       pci::LoadOptions lo;
       lo.wake = m_pci_wake;
+      lo.addresses = m_pci_addresses;
       m_pci = pci::load_sysfs(m_root, pci_names(), lo);
     }
   }

@@ -69,6 +69,8 @@ public:
   void report_pci_limits();
   // Read config space of functions in D3cold too (bar/tree --wake); call before pci().
   void set_pci_wake(bool wake) { m_pci_wake = wake; }
+  // Load identity, driver and topology only (pci::LoadOptions::addresses); call before pci().
+  void set_pci_addresses(bool addresses) { m_pci_addresses = addresses; }
 
 private:
   const model::AddressSpace& load_tree(std::optional<model::AddressSpace>& slot,
@@ -87,6 +89,7 @@ private:
   std::optional<std::map<std::string, source::DeviceBrief>> m_briefs;
   std::optional<pci::PciModel> m_pci;
   bool m_pci_wake = false;
+  bool m_pci_addresses = true;
   bool m_pci_failed = false;  // a load for labels failed; do not retry
 };
 

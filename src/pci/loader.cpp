@@ -235,7 +235,9 @@ load_sysfs(const source::SysRoot& root, const source::PciNames& names, const Loa
       dev.problems.push_back(model::Diagnostic{model::Severity::warning, "sysfs-unreadable", "",
                                                0, cls.message + "; class taken from config space"});
     }
-    if (auto res = attrs.read("resource", 1 << 16)) {
+    if (!opts.addresses) {
+      // identity and topology only (LoadOptions::addresses)
+    } else if (auto res = attrs.read("resource", 1 << 16)) {
       dev.resource = parse_sysfs_resource(res.data, attrs.display() + "/resource");
       for (const auto& pr : dev.resource->problems) {
         dev.problems.push_back(pr);
@@ -246,10 +248,12 @@ load_sysfs(const source::SysRoot& root, const source::PciNames& names, const Loa
                                                0, res.message + "; CPU addresses and sizes unknown"});
     }
     dev.power_state = attrs.read_line("power_state").value_or("");
-    dev.dma_mask_bits = parse_int(attrs.read_line("dma_mask_bits"));
-    dev.consistent_dma_mask_bits = parse_int(attrs.read_line("consistent_dma_mask_bits"));
-    if (auto node = parse_int(attrs.read_line("numa_node")); node && *node >= 0) {
-      dev.numa_node = node;
+    if (opts.addresses) {
+      dev.dma_mask_bits = parse_int(attrs.read_line("dma_mask_bits"));
+      dev.consistent_dma_mask_bits = parse_int(attrs.read_line("consistent_dma_mask_bits"));
+      if (auto node = parse_int(attrs.read_line("numa_node")); node && *node >= 0) {
+        dev.numa_node = node;
+      }
     }
     if (auto link = attrs.link_name("driver")) {
       dev.driver = *link;  // the target's last component; in a capture it need not exist

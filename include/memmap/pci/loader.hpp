@@ -14,6 +14,10 @@ namespace memmap::pci {
 
 struct LoadOptions {
   bool wake = false;  // read the config space of functions in D3cold too (wakes them)
+  // Read `resource`, the DMA masks and numa_node. False for a caller that needs only
+  // identity, driver and topology (iommu-groups): three fewer files a function, and BARs
+  // decoded from config space alone (no CPU addresses or sizes).
+  bool addresses = true;
 };
 
 // Every function under ROOT/sys/bus/pci/devices. Sysfs attributes (power_state, resource,
