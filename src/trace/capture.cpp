@@ -76,6 +76,16 @@ errno_text(int e)
   return std::strerror(e);
 }
 
+// A whole tracefs file ("" if it cannot be read).
+std::string
+read_text(const std::string& path)
+{
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
 } // namespace
 
 std::string
@@ -214,13 +224,30 @@ struct LiveCapture::Impl {
     return list;
   }
 
-  void load_formats()
+  // The formats of the events memmap enables, and nothing else. Not
+  // tracefs_local_events_system(): it also parses /proc/kallsyms and printk_formats for
+  // symbol and bprint output that DMA event fields never need (0.28 s of every start here,
+  // 16 s under ASan).
+  void load_formats(const std::vector<std::pair<std::string, std::string>>& list)
   {
-    const char* systems[] = {"dma", "iommu", "swiotlb", nullptr};
-    tep = tracefs_local_events_system(setup.tracing_dir.c_str(), systems);
+    tep = tep_alloc();
     if (tep == nullptr) {
-      throw SourceError(fmt::format("trace: libtraceevent cannot parse the event formats in {}/events",
-                                    setup.tracing_dir));
+      throw SourceError("trace: libtraceevent: out of memory");
+    }
+    tep_set_long_size(tep, static_cast<int>(sizeof(long)));
+    tep_set_page_size(tep, static_cast<int>(::sysconf(_SC_PAGESIZE)));
+    const std::string events_dir = setup.tracing_dir + "/events/";
+    std::string header = read_text(events_dir + "header_page");
+    if (header.empty() || tep_parse_header_page(tep, header.data(), header.size(),
+                                                static_cast<int>(sizeof(long))) != 0) {
+      throw SourceError(fmt::format("trace: libtraceevent cannot parse {}header_page", events_dir));
+    }
+    for (const auto& [sys, name] : list) {
+      // A format that is missing or does not parse leaves the event out; open() reports it.
+      const std::string text = read_text(events_dir + sys + "/" + name + "/format");
+      if (!text.empty()) {
+        tep_parse_event(tep, text.data(), text.size(), sys.c_str());
+      }
     }
     cmdlines = tracefs_load_cmdlines(setup.tracing_dir.c_str(), tep) == 0;
     decoder = std::make_unique<RecordDecoder>(tep);
@@ -284,7 +311,7 @@ struct LiveCapture::Impl {
     }
     locate();
     auto list = events(opts);
-    load_formats();
+    load_formats(list);
     remove_stale();
     setup.instance = instance_name(static_cast<long>(::getpid()));
     instance = tracefs_instance_create(setup.instance.c_str());
