@@ -1,6 +1,7 @@
 #include <memmap/render/map_layout.hpp>
 
 #include <memmap/render/format.hpp>
+#include <memmap/util/hex.hpp>
 
 #include <algorithm>
 #include <cctype>
@@ -24,29 +25,6 @@ log2_floor(std::uint64_t v)
     ++n;
   }
   return n;
-}
-
-std::optional<std::uint64_t>
-parse_hex(std::string_view s)
-{
-  if (s.size() > 2 && s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) {
-    s.remove_prefix(2);
-  }
-  if (s.empty() || s.size() > 16) {
-    return std::nullopt;
-  }
-  std::uint64_t v = 0;
-  for (char c : s) {
-    const int d = std::isdigit(static_cast<unsigned char>(c)) ? c - '0'
-                  : (c >= 'a' && c <= 'f')                   ? c - 'a' + 10
-                  : (c >= 'A' && c <= 'F')                   ? c - 'A' + 10
-                                                             : -1;
-    if (d < 0) {
-      return std::nullopt;
-    }
-    v = (v << 4) | static_cast<std::uint64_t>(d);
-  }
-  return v;
 }
 
 // SIZE for START+SIZE: hex, or decimal with a binary suffix (4K, 256M, 1G, 2T).
@@ -75,7 +53,7 @@ parse_size(std::string_view s)
     break;
   }
   if (shift < 0) {
-    return parse_hex(s);
+    return util::parse_hex_u64(s);
   }
   s.remove_suffix(1);
   if (s.empty() || s.size() > 6) {
@@ -401,7 +379,7 @@ parse_map_range(std::string_view text)
   const auto plus = text.find('+');
   const auto dash = text.find('-');
   if (plus != std::string_view::npos && dash == std::string_view::npos) {
-    auto start = parse_hex(text.substr(0, plus));
+    auto start = util::parse_hex_u64(text.substr(0, plus));
     auto size = parse_size(text.substr(plus + 1));
     if (!start || !size || *size - 1 > k_max - *start) {
       return std::nullopt;
@@ -411,8 +389,8 @@ parse_map_range(std::string_view text)
   if (dash == std::string_view::npos || plus != std::string_view::npos) {
     return std::nullopt;
   }
-  auto start = parse_hex(text.substr(0, dash));
-  auto end = parse_hex(text.substr(dash + 1));
+  auto start = util::parse_hex_u64(text.substr(0, dash));
+  auto end = util::parse_hex_u64(text.substr(dash + 1));
   if (!start || !end || *end < *start) {
     return std::nullopt;
   }

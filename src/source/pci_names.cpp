@@ -1,6 +1,7 @@
 #include <memmap/source/pci_names.hpp>
 
 #include <memmap/model/address_space.hpp>
+#include <memmap/util/hex.hpp>
 
 #include <cstdarg>
 #include <fmt/format.h>
@@ -78,27 +79,7 @@ parse_sysfs_hex(const std::string& text)
   while (!s.empty() && (s.back() == '\n' || s.back() == ' ')) {
     s.pop_back();
   }
-  if (s.size() > 2 && s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) {
-    s = s.substr(2);
-  }
-  if (s.empty() || s.size() > 16) {
-    return std::nullopt;
-  }
-  std::uint64_t v = 0;
-  for (char c : s) {
-    int d;
-    if (c >= '0' && c <= '9') {
-      d = c - '0';
-    } else if (c >= 'a' && c <= 'f') {
-      d = c - 'a' + 10;
-    } else if (c >= 'A' && c <= 'F') {
-      d = c - 'A' + 10;
-    } else {
-      return std::nullopt;
-    }
-    v = (v << 4) | static_cast<std::uint64_t>(d);
-  }
-  return v;
+  return util::parse_hex_u64(s);
 }
 
 std::map<std::string, DeviceBrief>

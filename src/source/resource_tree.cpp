@@ -1,6 +1,7 @@
 #include <memmap/source/resource_tree.hpp>
 
 #include <memmap/error.hpp>
+#include <memmap/util/hex.hpp>
 
 #include <algorithm>
 #include <fmt/format.h>
@@ -20,43 +21,22 @@ fail(const std::string& file, std::size_t line, const std::string& why)
   throw InputError(fmt::format("{}:{}: {}", file, line, why));
 }
 
-int
-hex_value(char c)
-{
-  if (c >= '0' && c <= '9') {
-    return c - '0';
-  }
-  if (c >= 'a' && c <= 'f') {
-    return c - 'a' + 10;
-  }
-  if (c >= 'A' && c <= 'F') {
-    return c - 'A' + 10;
-  }
-  return -1;
-}
-
 std::uint64_t
 parse_hex(std::string_view s, const char* what, const std::string& file, std::size_t line)
 {
   if (s.empty()) {
     fail(file, line, fmt::format("missing {} address before ' : '", what));
   }
-  std::size_t i = 0;
-  if (s.size() > 2 && s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) {
-    i = 2;
-  }
   // Leading zeros are padding; count significant digits for the 64-bit check.
-  while (i + 1 < s.size() && s[i] == '0') {
-    ++i;
-  }
-  if (s.size() - i > 16) {
+  const std::string_view digits = util::hex_significant(s);
+  if (digits.size() > 16) {
     fail(file, line, fmt::format("{} address '{}' does not fit in 64 bits", what, s));
   }
   std::uint64_t v = 0;
-  for (; i < s.size(); ++i) {
-    const int d = hex_value(s[i]);
+  for (const char c : digits) {
+    const int d = util::hex_digit(c);
     if (d < 0) {
-      fail(file, line, fmt::format("bad hex digit '{}' in {} address '{}'", s[i], what, s));
+      fail(file, line, fmt::format("bad hex digit '{}' in {} address '{}'", c, what, s));
     }
     v = (v << 4) | static_cast<std::uint64_t>(d);
   }

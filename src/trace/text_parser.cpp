@@ -8,6 +8,7 @@
 #include <fmt/format.h>
 
 #include <memmap/error.hpp>
+#include <memmap/util/hex.hpp>
 
 namespace memmap::trace {
 
@@ -99,21 +100,6 @@ parse_brace_array(std::string_view v, std::vector<std::uint64_t>& out)
   return true;
 }
 
-int
-hex_nibble(char c)
-{
-  if (c >= '0' && c <= '9') {
-    return c - '0';
-  }
-  if (c >= 'a' && c <= 'f') {
-    return c - 'a' + 10;
-  }
-  if (c >= 'A' && c <= 'F') {
-    return c - 'A' + 10;
-  }
-  return -1;
-}
-
 // "ARRAY[00, e0, 6f, ...]" (libtraceevent 1.7 raw bytes, little-endian) -> values of
 // `width` bytes each.
 bool
@@ -135,8 +121,8 @@ parse_byte_array(std::string_view v, std::size_t width, std::vector<std::uint64_
     if (i + 1 >= v.size()) {
       return false;
     }
-    const int hi = hex_nibble(v[i]);
-    const int lo = hex_nibble(v[i + 1]);
+    const int hi = util::hex_digit(v[i]);
+    const int lo = util::hex_digit(v[i + 1]);
     if (hi < 0 || lo < 0 || (i + 2 < v.size() && v[i + 2] != ',')) {
       return false;
     }
