@@ -1,6 +1,7 @@
 #include <memmap/pci/lspci_text.hpp>
 
 #include <memmap/error.hpp>
+#include <memmap/util/size.hpp>
 
 #include <cctype>
 #include <charconv>
@@ -167,35 +168,7 @@ parse_region(std::string_view body, TextRegion& r)
 std::optional<std::uint64_t>
 parse_lspci_size(std::string_view s)
 {
-  if (s.empty()) {
-    return std::nullopt;
-  }
-  int shift = 0;
-  switch (s.back()) {
-  case 'K':
-    shift = 10;
-    break;
-  case 'M':
-    shift = 20;
-    break;
-  case 'G':
-    shift = 30;
-    break;
-  case 'T':
-    shift = 40;
-    break;
-  default:
-    break;
-  }
-  if (shift != 0) {
-    s.remove_suffix(1);
-  }
-  std::uint64_t v = 0;
-  auto [ptr, ec] = std::from_chars(s.data(), s.data() + s.size(), v, 10);
-  if (ec != std::errc() || ptr != s.data() + s.size() || v == 0 || v > (std::uint64_t{1} << (63 - shift))) {
-    return std::nullopt;
-  }
-  return v << shift;
+  return util::parse_binary_size(s);
 }
 
 LspciText

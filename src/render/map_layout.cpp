@@ -2,9 +2,9 @@
 
 #include <memmap/render/format.hpp>
 #include <memmap/util/hex.hpp>
+#include <memmap/util/size.hpp>
 
 #include <algorithm>
-#include <cctype>
 #include <fmt/format.h>
 
 namespace memmap::render {
@@ -31,45 +31,10 @@ log2_floor(std::uint64_t v)
 std::optional<std::uint64_t>
 parse_size(std::string_view s)
 {
-  if (s.empty()) {
-    return std::nullopt;
+  if (!s.empty() && util::size_suffix_shift(s.back()) >= 0) {
+    return util::parse_binary_size(s);
   }
-  const char last = static_cast<char>(std::toupper(static_cast<unsigned char>(s.back())));
-  int shift = -1;
-  switch (last) {
-  case 'K':
-    shift = 10;
-    break;
-  case 'M':
-    shift = 20;
-    break;
-  case 'G':
-    shift = 30;
-    break;
-  case 'T':
-    shift = 40;
-    break;
-  default:
-    break;
-  }
-  if (shift < 0) {
-    return util::parse_hex_u64(s);
-  }
-  s.remove_suffix(1);
-  if (s.empty() || s.size() > 6) {
-    return std::nullopt;
-  }
-  std::uint64_t v = 0;
-  for (char c : s) {
-    if (!std::isdigit(static_cast<unsigned char>(c))) {
-      return std::nullopt;
-    }
-    v = v * 10 + static_cast<std::uint64_t>(c - '0');
-  }
-  if (v == 0 || v > (k_max >> shift)) {
-    return std::nullopt;
-  }
-  return v << shift;
+  return util::parse_hex_u64(s);
 }
 
 bool
