@@ -61,24 +61,6 @@ summary_exit(const Section& mem, const Section& io)
   return mem.space || io.space ? k_exit_ok : k_exit_unreadable;
 }
 
-std::vector<const Region*>
-ram_ranges(const model::AddressSpace& space)
-{
-  std::vector<const Region*> out;
-  space.walk([&](const Region& r, const std::vector<const Region*>& parents) {
-    if (r.kind != RegionKind::system_ram) {
-      return;
-    }
-    for (const auto* p : parents) {
-      if (p->kind == RegionKind::system_ram) {
-        return;
-      }
-    }
-    out.push_back(&r);
-  });
-  return out;
-}
-
 } // namespace
 
 int
@@ -99,7 +81,7 @@ run_summary(Context& ctx)
       m["ram_bytes"] = mem.space->addresses_hidden ? nlohmann::ordered_json(nullptr)
                                                    : nlohmann::ordered_json(model::total_ram(*mem.space));
       auto ranges = nlohmann::ordered_json::array();
-      for (const auto* r : ram_ranges(*mem.space)) {
+      for (const auto* r : model::outermost_ram(*mem.space)) {
         ranges.push_back({{"start", render::hex0x(r->start)}, {"end", render::hex0x(r->end)}});
       }
       m["ram_ranges"] = ranges;
@@ -133,7 +115,7 @@ run_summary(Context& ctx)
 
   if (mem.space) {
     const auto& sp = *mem.space;
-    const auto ram = ram_ranges(sp);
+    const auto ram = model::outermost_ram(sp);
     out << '\n' << st.paint("CPU physical", render::Color::bold) << " (" << sp.source << ", "
         << sp.line_count << " regions)\n";
     if (sp.addresses_hidden) {

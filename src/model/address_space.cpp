@@ -329,22 +329,31 @@ AddressSpace::lookup(std::uint64_t addr) const
   return path;
 }
 
-std::uint64_t
-total_ram(const AddressSpace& space)
+std::vector<const Region*>
+outermost_ram(const AddressSpace& space)
 {
-  std::uint64_t total = 0;
+  std::vector<const Region*> out;
   space.walk([&](const Region& r, const std::vector<const Region*>& parents) {
     if (r.kind != RegionKind::system_ram) {
       return;
     }
-    // Count only the outermost System RAM (a kmem "System RAM (kmem)" below dax counts once).
     for (const auto* p : parents) {
       if (p->kind == RegionKind::system_ram) {
         return;
       }
     }
-    total += r.size();
+    out.push_back(&r);
   });
+  return out;
+}
+
+std::uint64_t
+total_ram(const AddressSpace& space)
+{
+  std::uint64_t total = 0;
+  for (const Region* r : outermost_ram(space)) {
+    total += r->size();
+  }
   return total;
 }
 

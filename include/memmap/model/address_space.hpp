@@ -94,6 +94,10 @@ void classify_all(AddressSpace& space);
 // regions such as Soft Reserved hotplugged as kmem).
 std::uint64_t total_ram(const AddressSpace& space);
 
+// The outermost System RAM regions, in address order: a "System RAM (kmem)" below a dax
+// region that is itself below System RAM is not listed again.
+std::vector<const Region*> outermost_ram(const AddressSpace& space);
+
 // --- Inline implementations ---
 
 namespace detail {
