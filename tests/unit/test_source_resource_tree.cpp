@@ -85,6 +85,25 @@ TEST_CASE("64-bit addresses and mixed widths on one line", "[iomem]")
   CHECK(memmap::model::total_ram(sp) == 0x80000000ULL + 0x180000000ULL);
 }
 
+TEST_CASE("outermost_ram: RAM nested below RAM counts once; kmem below Soft Reserved counts",
+          "[iomem]")
+{
+  // dax hotplugged as kmem below Soft Reserved (CXL), and a made-up RAM-in-RAM that must
+  // not be counted twice.
+  const auto sp = parse("00001000-0009ffff : System RAM\n"
+                        "00100000-7fffffff : System RAM\n"
+                        "  01000000-01ffffff : System RAM\n"
+                        "1050000000-144fffffff : Soft Reserved\n"
+                        "  1050000000-144fffffff : dax0.0\n"
+                        "    1050000000-144fffffff : System RAM (kmem)\n");
+  const auto ram = memmap::model::outermost_ram(sp);
+  REQUIRE(ram.size() == 3);
+  CHECK(ram[0]->start == 0x1000);
+  CHECK(ram[1]->start == 0x100000);
+  CHECK(ram[2]->name == "System RAM (kmem)");
+  CHECK(memmap::model::total_ram(sp) == 0x9f000ULL + 0x7ff00000ULL + 0x400000000ULL);
+}
+
 TEST_CASE("names keep spaces, colons and brackets", "[iomem]")
 {
   const auto sp = parse("b0000000-bfffffff : PCI MMCONFIG 0000 [bus 00-ff]\n"
