@@ -5,6 +5,7 @@
 #include <memmap/iommu/groups.hpp>
 #include <memmap/pci/device.hpp>
 #include <memmap/render/format.hpp>
+#include <memmap/util/hex.hpp>
 
 #include <charconv>
 #include <fmt/format.h>
@@ -26,16 +27,11 @@ struct ResolveArgs {
 std::uint64_t
 parse_address(const std::string& text)
 {
-  std::string_view s = text;
-  if (s.size() > 2 && s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) {
-    s.remove_prefix(2);
-  }
-  std::uint64_t v = 0;
-  auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v, 16);
-  if (s.empty() || ec != std::errc() || p != s.data() + s.size()) {
+  const auto v = util::parse_hex_u64(text);
+  if (!v) {
     throw UsageError(fmt::format("resolve {}: not a hexadecimal address (e.g. 0xfb001234)", text));
   }
-  return v;
+  return *v;
 }
 
 // The NUMA node of a RAM address, from the memory-block devices sysfs lists.

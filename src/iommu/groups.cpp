@@ -2,6 +2,7 @@
 
 #include <memmap/error.hpp>
 #include <memmap/model/address_space.hpp>
+#include <memmap/util/hex.hpp>
 
 #include <algorithm>
 #include <cctype>
@@ -25,23 +26,6 @@ IommuState::find(int id) const
 }
 
 namespace {
-
-std::optional<std::uint64_t>
-parse_hex_token(std::string_view s)
-{
-  if (s.size() > 2 && s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) {
-    s.remove_prefix(2);
-  }
-  if (s.empty() || s.size() > 16) {
-    return std::nullopt;
-  }
-  std::uint64_t v = 0;
-  auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v, 16);
-  if (ec != std::errc() || p != s.data() + s.size()) {
-    return std::nullopt;
-  }
-  return v;
-}
 
 std::vector<std::string_view>
 split_ws(std::string_view s)
@@ -91,8 +75,8 @@ parse_reserved_regions(std::string_view text, const std::string& file)
       throw InputError(fmt::format("{}:{}: expected 'START END TYPE', got {} field{}", file,
                                    line_no, fields.size(), fields.size() == 1 ? "" : "s"));
     }
-    const auto start = parse_hex_token(fields[0]);
-    const auto end = parse_hex_token(fields[1]);
+    const auto start = util::parse_hex_u64(fields[0]);
+    const auto end = util::parse_hex_u64(fields[1]);
     if (!start || !end) {
       throw InputError(fmt::format("{}:{}: bad hex address '{}'", file, line_no,
                                    !start ? fields[0] : fields[1]));

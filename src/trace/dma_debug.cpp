@@ -8,23 +8,11 @@
 #include <fmt/format.h>
 
 #include <memmap/error.hpp>
+#include <memmap/util/hex.hpp>
 
 namespace memmap::trace {
 
 namespace {
-
-bool
-hex_value(std::string_view v, std::uint64_t& out)
-{
-  if (v.size() > 2 && v[0] == '0' && (v[1] == 'x' || v[1] == 'X')) {
-    v.remove_prefix(2);
-  }
-  if (v.empty()) {
-    return false;
-  }
-  const auto r = std::from_chars(v.data(), v.data() + v.size(), out, 16);
-  return r.ec == std::errc{} && r.ptr == v.data() + v.size();
-}
 
 std::string_view
 next_token(std::string_view& s)
@@ -87,8 +75,9 @@ parse_dma_debug_dump(std::string_view text, const std::string& display)
       if (eq != std::string_view::npos) {
         const std::string_view k = tok.substr(0, eq);
         const std::string_view v = tok.substr(eq + 1);
-        std::uint64_t x = 0;
-        const bool ok = hex_value(v, x);
+        const auto parsed = util::parse_hex_u64(v);
+        const bool ok = parsed.has_value();
+        const std::uint64_t x = parsed.value_or(0);
         if (k == "P") {
           have_p = ok;
           e.phys = x;
@@ -121,9 +110,8 @@ parse_dma_debug_dump(std::string_view text, const std::string& display)
         }
         const auto at = rest.find(" attrs=");
         if (at != std::string_view::npos) {
-          std::uint64_t x = 0;
-          if (hex_value(rest.substr(at + 7), x)) {
-            e.attrs = x;
+          if (const auto x = util::parse_hex_u64(rest.substr(at + 7))) {
+            e.attrs = *x;
           }
           rest = rest.substr(0, at);
         }
