@@ -5,6 +5,7 @@
 #include <csignal>
 #include <cstring>
 #include <filesystem>
+#include <optional>
 #include <fstream>
 #include <sstream>
 #include <sys/mount.h>
@@ -76,16 +77,6 @@ errno_text(int e)
   return std::strerror(e);
 }
 
-// A whole tracefs file ("" if it cannot be read).
-std::string
-read_text(const std::string& path)
-{
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
 } // namespace
 
 std::string
@@ -117,19 +108,13 @@ parse_instance_name(const std::string& name, long* pid)
 struct LiveCapture::Impl {
   CaptureSetup setup;
   std::vector<std::string> devices;
-  tep_handle* tep = nullptr;
+  std::optional<FormatSet> formats;  // before decoder, which uses its handle
   tracefs_instance* instance = nullptr;
   std::unique_ptr<RecordDecoder> decoder;
   DmaEvent ev;
   bool cmdlines = false;
 
-  ~Impl()
-  {
-    close();
-    if (tep != nullptr) {
-      tep_free(tep);
-    }
-  }
+  ~Impl() { close(); }
 
   void close()
   {
@@ -227,30 +212,18 @@ struct LiveCapture::Impl {
   // The formats of the events memmap enables, and nothing else. Not
   // tracefs_local_events_system(): it also parses /proc/kallsyms and printk_formats for
   // symbol and bprint output that DMA event fields never need (0.28 s of every start here,
-  // 16 s under ASan).
+  // 16 s under ASan). An event whose format is missing or does not parse is left out, and
+  // open() reports it missing.
   void load_formats(const std::vector<std::pair<std::string, std::string>>& list)
   {
-    tep = tep_alloc();
-    if (tep == nullptr) {
-      throw SourceError("trace: libtraceevent: out of memory");
-    }
-    tep_set_long_size(tep, static_cast<int>(sizeof(long)));
-    tep_set_page_size(tep, static_cast<int>(::sysconf(_SC_PAGESIZE)));
-    const std::string events_dir = setup.tracing_dir + "/events/";
-    std::string header = read_text(events_dir + "header_page");
-    if (header.empty() || tep_parse_header_page(tep, header.data(), header.size(),
-                                                static_cast<int>(sizeof(long))) != 0) {
-      throw SourceError(fmt::format("trace: libtraceevent cannot parse {}header_page", events_dir));
-    }
+    std::vector<std::string> names;
+    names.reserve(list.size());
     for (const auto& [sys, name] : list) {
-      // A format that is missing or does not parse leaves the event out; open() reports it.
-      const std::string text = read_text(events_dir + sys + "/" + name + "/format");
-      if (!text.empty()) {
-        tep_parse_event(tep, text.data(), text.size(), sys.c_str());
-      }
+      names.push_back(sys + "/" + name);
     }
-    cmdlines = tracefs_load_cmdlines(setup.tracing_dir.c_str(), tep) == 0;
-    decoder = std::make_unique<RecordDecoder>(tep);
+    formats = FormatSet::load_events(setup.tracing_dir + "/events", names);
+    cmdlines = tracefs_load_cmdlines(setup.tracing_dir.c_str(), formats->tep()) == 0;
+    decoder = std::make_unique<RecordDecoder>(formats->tep());
   }
 
   void remove_stale()
@@ -279,7 +252,7 @@ struct LiveCapture::Impl {
 
   std::string filter_for(const std::string& sys, const std::string& name) const
   {
-    tep_event* e = tep_find_event_by_name(tep, sys.c_str(), name.c_str());
+    tep_event* e = tep_find_event_by_name(formats->tep(), sys.c_str(), name.c_str());
     if (e == nullptr) {
       return {};
     }
@@ -326,7 +299,7 @@ struct LiveCapture::Impl {
       tracefs_instance_set_buffer_size(instance, opts.buffer_kb, -1);
     }
     for (const auto& [sys, name] : list) {
-      if (tep_find_event_by_name(tep, sys.c_str(), name.c_str()) == nullptr) {
+      if (tep_find_event_by_name(formats->tep(), sys.c_str(), name.c_str()) == nullptr) {
         setup.missing.push_back(sys + "/" + name);  // no parsable format
         continue;
       }
@@ -390,7 +363,7 @@ LiveCapture::drain(const EventSink& sink, const bool* stop)
     }
     if (c->m->decoder->decode(event, rec, c->m->ev)) {
       if (c->m->cmdlines) {
-        if (const char* comm = tep_data_comm_from_pid(c->m->tep, c->m->ev.pid)) {
+        if (const char* comm = tep_data_comm_from_pid(c->m->formats->tep(), c->m->ev.pid)) {
           c->m->ev.comm = comm;
         }
       }
@@ -398,7 +371,7 @@ LiveCapture::drain(const EventSink& sink, const bool* stop)
     }
     return c->stop != nullptr && *c->stop ? 1 : 0;
   };
-  tracefs_iterate_raw_events(m.tep, m.instance, nullptr, 0, cb, &ctx);
+  tracefs_iterate_raw_events(m.formats->tep(), m.instance, nullptr, 0, cb, &ctx);
   return ctx.records;
 }
 

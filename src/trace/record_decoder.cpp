@@ -9,6 +9,8 @@
 #include <unordered_map>
 #include <utility>
 
+#include <unistd.h>
+
 #include "tracefs_compat.hpp"
 
 #include <fmt/format.h>
@@ -343,27 +345,45 @@ read_all(const std::filesystem::path& p)
 } // namespace
 
 FormatSet
-FormatSet::load_dir(const std::string& dir)
+FormatSet::with_header(const std::string& dir, int page_size)
 {
   namespace fs = std::filesystem;
-  FormatSet set;
-  const fs::path root(dir);
-  if (!fs::exists(root / "header_page")) {
+  const fs::path header_path = fs::path(dir) / "header_page";
+  if (!fs::exists(header_path)) {
     throw SourceError(fmt::format("{}/header_page: no such file (not a tracefs events layout)", dir));
   }
+  FormatSet set;
   set.m_tep = tep_alloc();
   if (set.m_tep == nullptr) {
     throw SourceError("libtraceevent: out of memory");
   }
   tep_set_long_size(set.m_tep, static_cast<int>(sizeof(long)));
-  tep_set_page_size(set.m_tep, 4096);
-  std::string header = read_all(root / "header_page");
+  tep_set_page_size(set.m_tep, page_size);
+  std::string header = read_all(header_path);
   if (tep_parse_header_page(set.m_tep, header.data(), header.size(),
                             static_cast<int>(sizeof(long))) != 0) {
     throw InputError(fmt::format("{}/header_page: libtraceevent cannot parse it", dir));
   }
+  return set;
+}
+
+bool
+FormatSet::add_event(const std::string& sys, const std::string& name, const std::string& text)
+{
+  if (tep_parse_event(m_tep, text.data(), text.size(), sys.c_str()) != TEP_ERRNO__SUCCESS) {
+    return false;
+  }
+  m_events.push_back(sys + "/" + name);
+  return true;
+}
+
+FormatSet
+FormatSet::load_dir(const std::string& dir)
+{
+  namespace fs = std::filesystem;
+  FormatSet set = with_header(dir, 4096);
   std::vector<fs::path> files;
-  for (const auto& sys : fs::directory_iterator(root)) {
+  for (const auto& sys : fs::directory_iterator(fs::path(dir))) {
     if (!sys.is_directory()) {
       continue;
     }
@@ -375,12 +395,27 @@ FormatSet::load_dir(const std::string& dir)
   }
   std::sort(files.begin(), files.end());
   for (const auto& f : files) {
-    const std::string text = read_all(f);
-    const std::string sys = f.parent_path().parent_path().filename().string();
-    if (tep_parse_event(set.m_tep, text.data(), text.size(), sys.c_str()) != TEP_ERRNO__SUCCESS) {
+    if (!set.add_event(f.parent_path().parent_path().filename().string(),
+                       f.parent_path().filename().string(), read_all(f))) {
       throw InputError(fmt::format("{}: libtraceevent cannot parse this format", f.string()));
     }
-    set.m_events.push_back(sys + "/" + f.parent_path().filename().string());
+  }
+  return set;
+}
+
+FormatSet
+FormatSet::load_events(const std::string& dir, const std::vector<std::string>& names)
+{
+  FormatSet set = with_header(dir, static_cast<int>(::sysconf(_SC_PAGESIZE)));
+  for (const auto& n : names) {
+    const auto slash = n.find('/');
+    std::ifstream in(dir + "/" + n + "/format", std::ios::binary);
+    if (slash == std::string::npos || !in) {
+      continue;
+    }
+    std::ostringstream text;
+    text << in.rdbuf();
+    set.add_event(n.substr(0, slash), n.substr(slash + 1), text.str());
   }
   return set;
 }

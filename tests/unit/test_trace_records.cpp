@@ -8,6 +8,8 @@
 
 #include <algorithm>
 
+#include <traceevent/event-parse.h>
+
 #include "trace_expect.hpp"
 
 using namespace memmap::trace;
@@ -102,6 +104,20 @@ TEST_CASE("trace records: format files of both generations load", "[trace]")
     CHECK(phys == (std::string(gen) == "6.18"));
   }
   CHECK_THROWS_AS(FormatSet::load_dir(fixture("no-such-dir")), memmap::SourceError);
+}
+
+TEST_CASE("trace records: load_events parses only the named events and skips missing ones",
+          "[trace]")
+{
+  // 6.12 has no dma_map_phys; a live capture asks for what the kernel lists and must not fail.
+  const FormatSet set = FormatSet::load_events(
+    fixture("formats/6.12"), {"dma/dma_map_sg", "dma/dma_map_phys", "iommu/io_page_fault", "bogus"});
+  CHECK(set.events() == std::vector<std::string>{"dma/dma_map_sg", "iommu/io_page_fault"});
+  REQUIRE(set.tep() != nullptr);
+  CHECK(tep_find_event_by_name(set.tep(), "dma", "dma_map_sg") != nullptr);
+  CHECK(tep_find_event_by_name(set.tep(), "dma", "dma_unmap_sg") == nullptr);
+  CHECK_THROWS_AS(FormatSet::load_events(fixture("no-such-dir"), {"dma/dma_map_sg"}),
+                  memmap::SourceError);
 }
 
 TEST_CASE("trace records: a text file is not a trace.dat", "[trace]")

@@ -38,12 +38,18 @@ private:
 };
 
 // A libtraceevent handle loaded from a directory laid out like tracefs `events/`:
-// DIR/header_page and DIR/<system>/<event>/format (the corpus `formats/6.18/` layout).
+// DIR/header_page and DIR/<system>/<event>/format (a live /sys/kernel/tracing/events, or
+// the corpus `formats/6.18/` layout). Both loaders throw SourceError if DIR has no
+// header_page and InputError if libtraceevent cannot parse it.
 class FormatSet {
 public:
-  // Loads every format file under DIR; throws InputError naming a file that does not parse
-  // and SourceError if DIR has no header_page.
+  // Every format file under DIR, for 4096-byte pages (the corpus's); throws InputError
+  // naming a format file that does not parse.
   static FormatSet load_dir(const std::string& dir);
+  // Only the named events ("dma/dma_map_sg"), for this machine's page size: what a live
+  // capture needs (no other system's formats, no kallsyms). An event whose format file is
+  // missing or does not parse is left out of events() and the handle.
+  static FormatSet load_events(const std::string& dir, const std::vector<std::string>& names);
   ~FormatSet();
   FormatSet(FormatSet&&) noexcept;
   FormatSet& operator=(FormatSet&&) noexcept;
@@ -53,6 +59,8 @@ public:
 
 private:
   FormatSet() = default;
+  static FormatSet with_header(const std::string& dir, int page_size);
+  bool add_event(const std::string& sys, const std::string& name, const std::string& text);
   tep_handle* m_tep = nullptr;
   std::vector<std::string> m_events;
 };
