@@ -2,6 +2,7 @@
 #include "command.hpp"
 
 #include <memmap/analyze/audit.hpp>
+#include <memmap/render/json.hpp>
 #include <memmap/iommu/groups.hpp>
 #include <memmap/pci/loader.hpp>
 #include <memmap/error.hpp>
@@ -231,7 +232,7 @@ run_audit_cmd(Context& ctx, const AuditArgs& a)
   }
   const std::string format = ctx.options().json ? "json" : a.format;
   if (format == "json") {
-    ctx.out() << render::audit_to_json(res).dump(2) << '\n';
+    render::write_json(ctx.out(), render::audit_to_json(res));
   } else if (format == "prometheus") {
     render::render_audit_prometheus(res, prometheus_extra(src), ctx.out());
   } else {

@@ -3,6 +3,7 @@
 #include "command.hpp"
 
 #include <memmap/error.hpp>
+#include <memmap/render/json.hpp>
 #include <memmap/pci/loader.hpp>
 #include <memmap/pci/selector.hpp>
 #include <memmap/render/pci.hpp>
@@ -100,7 +101,7 @@ run_bar(Context& ctx, const BarArgs& args)
     }
   }
   if (ctx.options().json) {
-    ctx.out() << render::bar_to_json(model, devices, rc).dump(2, ' ', false, nlohmann::ordered_json::error_handler_t::replace) << '\n';
+    render::write_json(ctx.out(), render::bar_to_json(model, devices, rc));
   } else {
     render::render_bar_text(model, devices, rc, ctx.style(), ctx.out());
     for (const auto& p : model.problems) {
@@ -123,7 +124,7 @@ run_tree(Context& ctx, bool wake)
   const auto& model = ctx.pci();
   ctx.report_pci_limits();
   if (ctx.options().json) {
-    ctx.out() << render::tree_to_json(model).dump(2, ' ', false, nlohmann::ordered_json::error_handler_t::replace) << '\n';
+    render::write_json(ctx.out(), render::tree_to_json(model));
   } else {
     render::render_tree_text(model, ctx.style(), ctx.out());
   }

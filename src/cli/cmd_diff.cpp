@@ -4,6 +4,7 @@
 #include "diff.hpp"
 
 #include <memmap/error.hpp>
+#include <memmap/render/json.hpp>
 #include <memmap/render/diff.hpp>
 #include <memmap/source/archive.hpp>
 #include <memmap/source/snapshot_sink.hpp>
@@ -213,8 +214,7 @@ run_diff(Context& ctx, const DiffArgs& args)
   const int rc = compared == 0 ? k_exit_unreadable : total > 0 ? k_exit_findings : k_exit_ok;
 
   if (o.json) {
-    nlohmann::ordered_json j;
-    j["schema_version"] = 1;
+    nlohmann::ordered_json j = render::json_document();
     j["a"] = side_json(a);
     j["b"] = side_json(b);
     j["same"] = total == 0 && compared > 0;
@@ -234,7 +234,7 @@ run_diff(Context& ctx, const DiffArgs& args)
       secs.push_back(js);
     }
     j["sections"] = secs;
-    ctx.out() << j.dump(2, ' ', false, nlohmann::ordered_json::error_handler_t::replace) << '\n';
+    render::write_json(ctx.out(), j);
     return rc;
   }
 

@@ -2,6 +2,7 @@
 #include "command.hpp"
 
 #include <memmap/error.hpp>
+#include <memmap/render/json.hpp>
 #include <memmap/iommu/groups.hpp>
 #include <memmap/iommu/isolation.hpp>
 #include <memmap/iommu/pci_topology.hpp>
@@ -254,7 +255,7 @@ run_preflight(Context& ctx, const Report& r, const std::string& sel)
       }
     }
     j["vfio_pci_ids"] = fmt::format("vfio-pci.ids={}", fmt::join(ids, ","));
-    out << j.dump(2, ' ', false, nlohmann::ordered_json::error_handler_t::replace) << '\n';
+    render::write_json(out, j);
     return blockers.empty() ? k_exit_ok : k_exit_findings;
   }
   out << st.paint(fmt::format("Passthrough pre-flight for {}", *bdf), render::Color::bold)
@@ -326,8 +327,7 @@ run_iommu_groups(Context& ctx, const IommuArgs& args)
     return run_preflight(ctx, r, args.device);
   }
   if (ctx.options().json) {
-    json j;
-    j["schema_version"] = 1;
+    json j = render::json_document();
     j["iommu"] = {{"present", r.state.present()},
                   {"units", r.state.units},
                   {"cmdline", r.state.cmdline}};
@@ -341,7 +341,7 @@ run_iommu_groups(Context& ctx, const IommuArgs& args)
       problems.push_back({{"id", p.id}, {"message", p.located()}});
     }
     j["problems"] = problems;
-    ctx.out() << j.dump(2, ' ', false, nlohmann::ordered_json::error_handler_t::replace) << '\n';
+    render::write_json(ctx.out(), j);
     return input_status(r);
   }
   if (!r.state.present()) {

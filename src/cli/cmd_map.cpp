@@ -2,6 +2,7 @@
 #include "command.hpp"
 
 #include <memmap/error.hpp>
+#include <memmap/render/json.hpp>
 #include <memmap/pci/device.hpp>
 #include <memmap/render/map_html.hpp>
 #include <memmap/render/map_layout.hpp>
@@ -189,8 +190,7 @@ run_map(const MapArgs& args, Context& ctx)
     return 0;
   }
   if (ctx.options().json) {
-    ctx.out() << render::map_to_json(layout).dump(2, ' ', false, nlohmann::ordered_json::error_handler_t::replace)
-                << '\n';
+    render::write_json(ctx.out(), render::map_to_json(layout));
     return 0;
   }
   render::MapTextOptions text;

@@ -2,6 +2,7 @@
 #include "command.hpp"
 
 #include <memmap/error.hpp>
+#include <memmap/render/json.hpp>
 #include <memmap/iommu/groups.hpp>
 #include <memmap/pci/device.hpp>
 #include <memmap/render/format.hpp>
@@ -72,8 +73,7 @@ run_resolve(Context& ctx, const ResolveArgs& a)
   }
   const std::uint64_t addr = parse_address(a.address);
   const char* space = a.iova ? "iova" : a.bus ? "pci-bus" : "cpu-physical";
-  json j;
-  j["schema_version"] = 1;
+  json j = render::json_document();
   j["address"] = render::hex0x(addr);
   j["space"] = space;
   std::vector<std::string> lines;
@@ -199,7 +199,7 @@ run_resolve(Context& ctx, const ResolveArgs& a)
   j["found"] = found;
 
   if (ctx.options().json) {
-    ctx.out() << j.dump(2) << '\n';
+    render::write_json(ctx.out(), j);
   } else {
     ctx.out() << ctx.style().paint(fmt::format("{:#x}", addr), render::Color::bold) << " ("
               << space << (a.iova ? fmt::format(", group {}", a.group) : "") << ")\n";

@@ -2,6 +2,7 @@
 #include "command.hpp"
 
 #include <memmap/render/resource_tree.hpp>
+#include <memmap/render/json.hpp>
 
 #include <iostream>
 
@@ -40,8 +41,7 @@ add_tree_command(CLI::App& app, CommandList& cmds, const char* name, const char*
                       kind == model::SpaceKind::io_port ? ctx.ioports() : ctx.iomem();
                     auto lookup = ctx.device_lookup();
                     if (ctx.options().json) {
-                      ctx.out() << render::tree_to_json(space, args->tree, lookup).dump(2, ' ', false, nlohmann::ordered_json::error_handler_t::replace)
-                                << '\n';
+                      render::write_json(ctx.out(), render::tree_to_json(space, args->tree, lookup));
                     } else {
                       render::render_tree_text(space, args->tree, lookup, ctx.style(),
                                                ctx.out());

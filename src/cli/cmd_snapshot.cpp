@@ -3,6 +3,7 @@
 #include "command.hpp"
 
 #include <memmap/error.hpp>
+#include <memmap/render/json.hpp>
 #include <memmap/render/format.hpp>
 #include <memmap/snapshot/capture.hpp>
 
@@ -56,13 +57,13 @@ run_snapshot(Context& ctx, const SnapshotArgs& args)
     }
   }
   auto manifest = snapshot::make_manifest(root, *sink, result, info);
-  sink->file(source::k_manifest_name, manifest.dump(2, ' ', false, nlohmann::ordered_json::error_handler_t::replace) + "\n");
+  sink->file(source::k_manifest_name, render::json_text(manifest) + "\n");
   sink->finish();
 
   const bool nothing = !sink->has("proc/iomem") && !sink->has("proc/ioports")
                        && result.pci_devices == 0;
   if (o.json) {
-    ctx.out() << manifest.dump(2, ' ', false, nlohmann::ordered_json::error_handler_t::replace) << '\n';
+    render::write_json(ctx.out(), manifest);
   } else {
     const auto& st = ctx.style();
     auto& out = ctx.out();

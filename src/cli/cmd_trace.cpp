@@ -3,6 +3,7 @@
 #include "command.hpp"
 
 #include <memmap/error.hpp>
+#include <memmap/render/json.hpp>
 #include <memmap/trace/capture.hpp>
 #include <memmap/trace/dma_debug.hpp>
 #include <memmap/trace/record_decoder.hpp>
@@ -332,7 +333,7 @@ public:
     m_tracker.add(ev);
     if (m_args.events) {
       if (m_ctx.options().json) {
-        m_ctx.out() << event_to_json(ev).dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace) << '\n';
+        render::write_json(m_ctx.out(), event_to_json(ev), render::JsonLayout::line);
       } else {
         m_ctx.out() << event_to_text(ev) << '\n';
       }
@@ -373,7 +374,7 @@ print_summary(Context& ctx, const Summary& s, Annotations& ann, std::uint64_t no
 {
   const Annotator a = ann.annotator(now_ns);
   if (ctx.options().json) {
-    ctx.out() << summary_to_json(s, a).dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace) << '\n';
+    render::write_json(ctx.out(), summary_to_json(s, a), render::JsonLayout::line);
   } else {
     render_summary_text(s, a, ctx.style(), ctx.out());
   }
@@ -510,9 +511,8 @@ run_live(Context& ctx, const TraceArgs& args)
                            setup.unfiltered.size()));
   }
   if (json) {
-    nlohmann::json start;
+    render::Json start = render::json_document();
     start["type"] = "start";
-    start["schema_version"] = 1;
     start["tracing_dir"] = setup.tracing_dir;
     start["instance"] = setup.instance;
     start["events_enabled"] = setup.enabled;
@@ -520,7 +520,7 @@ run_live(Context& ctx, const TraceArgs& args)
     start["devices"] = devices;
     start["kernel_filtered"] = setup.filtered;
     start["interval_s"] = args.interval;
-    ctx.out() << start.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace) << '\n';
+    render::write_json(ctx.out(), start, render::JsonLayout::line);
     ctx.out().flush();
   } else if (!screen) {
     ctx.out() << fmt::format("tracing {} events in {}/instances/{}{}\n", setup.enabled.size(),
@@ -558,7 +558,7 @@ run_live(Context& ctx, const TraceArgs& args)
     const Annotator a = ann.annotator(0);
     if (json) {
       if (!args.events) {
-        ctx.out() << interval_to_json(v, a).dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace) << '\n';
+        render::write_json(ctx.out(), interval_to_json(v, a), render::JsonLayout::line);
       }
     } else if (screen) {
       render_live_screen(v, a, header, ctx.style(), terminal_rows(), ctx.out());
@@ -677,7 +677,7 @@ run_dma_debug(Context& ctx)
     c.driver_filter = *f;
   }
   if (ctx.options().json) {
-    ctx.out() << dma_debug_to_json(entries, c).dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace) << '\n';
+    render::write_json(ctx.out(), dma_debug_to_json(entries, c), render::JsonLayout::line);
   } else {
     render_dma_debug_text(entries, c, ctx.style(), ctx.out());
   }

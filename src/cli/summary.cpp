@@ -2,6 +2,7 @@
 #include "command.hpp"
 
 #include <memmap/error.hpp>
+#include <memmap/render/json.hpp>
 #include <memmap/render/format.hpp>
 
 #include <fmt/format.h>
@@ -72,8 +73,7 @@ run_summary(Context& ctx)
   const auto& briefs = ctx.device_briefs();
 
   if (ctx.options().json) {
-    nlohmann::ordered_json j;
-    j["schema_version"] = 1;
+    nlohmann::ordered_json j = render::json_document();
     j["source"] = ctx.root().is_live() ? "live" : ctx.root().prefix().string();
     if (mem.space) {
       nlohmann::ordered_json m;
@@ -101,7 +101,7 @@ run_summary(Context& ctx)
       }
     }
     j["unavailable"] = unread;
-    ctx.out() << j.dump(2, ' ', false, nlohmann::ordered_json::error_handler_t::replace) << '\n';
+    render::write_json(ctx.out(), j);
     return summary_exit(mem, io);
   }
 

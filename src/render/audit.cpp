@@ -1,4 +1,5 @@
 #include <memmap/render/audit.hpp>
+#include <memmap/render/json.hpp>
 #include <memmap/render/xml.hpp>
 
 #include <fmt/format.h>
@@ -116,8 +117,7 @@ nlohmann::ordered_json
 audit_to_json(const AuditResult& res)
 {
   using json = nlohmann::ordered_json;
-  json j;
-  j["schema_version"] = 1;
+  json j = render::json_document();
   json findings = json::array();
   std::map<std::string, int> summary{{"error", 0}, {"warning", 0}, {"info", 0}};
   for (const auto& f : res.findings) {

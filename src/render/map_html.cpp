@@ -1,4 +1,5 @@
 #include <memmap/render/map_html.hpp>
+#include <memmap/render/json.hpp>
 
 #include <memmap/render/format.hpp>
 #include <memmap/render/map_svg.hpp>
@@ -295,7 +296,7 @@ render_map_html(const MapLayout& layout, std::ostream& out)
     s.erase(0, decl_end + 3);  // no XML declaration inside HTML
   }
   out << s << "</noscript>\n<script id=\"layout\" type=\"application/json\">"
-      << script_safe(map_to_json(layout).dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace)) << "</script>\n<script>" << k_script
+      << script_safe(json_text(map_to_json(layout), JsonLayout::line)) << "</script>\n<script>" << k_script
       << "</script>\n</body>\n</html>\n";
 }
 

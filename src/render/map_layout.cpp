@@ -1,4 +1,5 @@
 #include <memmap/render/map_layout.hpp>
+#include <memmap/render/json.hpp>
 
 #include <memmap/render/format.hpp>
 #include <memmap/util/hex.hpp>
@@ -445,9 +446,8 @@ nlohmann::ordered_json
 map_to_json(const MapLayout& layout)
 {
   using json = nlohmann::ordered_json;
-  json root;
+  json root = render::json_document();
   root["space"] = "iomem";
-  root["schema_version"] = 1;
   root["source"] = layout.source;
   root["addresses_hidden"] = layout.addresses_hidden;
   root["range"] = layout.range ? json{{"start", hex0x(layout.range->start)},

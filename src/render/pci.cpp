@@ -1,4 +1,5 @@
 #include <memmap/render/pci.hpp>
+#include <memmap/render/json.hpp>
 
 #include <algorithm>
 #include <map>
@@ -621,13 +622,12 @@ device_to_json(const Device& d, const BarRenderContext& ctx)
 json
 bar_to_json(const PciModel& model, const std::vector<const Device*>& devices, const BarRenderContext& ctx)
 {
-  json root;
+  json root = json_document();
   json arr = json::array();
   for (const auto* d : devices) {
     arr.push_back(device_to_json(*d, ctx));
   }
   root["devices"] = std::move(arr);
-  root["schema_version"] = 1;
   root["source"] = model.source;
   json problems = json::array();
   for (const auto& p : model.problems) {
@@ -796,7 +796,7 @@ render_tree_text(const PciModel& model, const Style& style, std::ostream& out)
 json
 tree_to_json(const PciModel& model)
 {
-  json root;
+  json root = json_document();
   json buses = json::array();
   for (const auto& [domain, bus] : root_buses(model)) {
     json b;
@@ -812,7 +812,6 @@ tree_to_json(const PciModel& model)
     buses.push_back(std::move(b));
   }
   root["root_buses"] = std::move(buses);
-  root["schema_version"] = 1;
   root["source"] = model.source;
   return root;
 }

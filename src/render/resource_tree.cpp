@@ -1,4 +1,5 @@
 #include <memmap/render/resource_tree.hpp>
+#include <memmap/render/json.hpp>
 
 #include <fmt/format.h>
 
@@ -208,9 +209,8 @@ nlohmann::ordered_json
 tree_to_json(const AddressSpace& space, const TreeOptions& opts, const DeviceLookup& lookup)
 {
   using json = nlohmann::ordered_json;
-  json root;
+  json root = render::json_document();
   root["space"] = space_json_name(space.kind);
-  root["schema_version"] = 1;
   root["source"] = space.source;
   root["addresses_hidden"] = space.addresses_hidden;
 

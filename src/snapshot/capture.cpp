@@ -1,4 +1,5 @@
 #include <memmap/snapshot/capture.hpp>
+#include <memmap/render/json.hpp>
 
 #include <memmap/error.hpp>
 #include <memmap/source/resource_tree.hpp>
@@ -466,8 +467,7 @@ make_manifest(const SysRoot& from, const source::SnapshotSink& to, const Capture
   if (gmtime_r(&info.created, &tm) != nullptr) {
     std::strftime(created, sizeof created, "%Y-%m-%dT%H:%M:%SZ", &tm);
   }
-  nlohmann::ordered_json m;
-  m["schema_version"] = 1;
+  nlohmann::ordered_json m = render::json_document();
   m["memmap_version"] = MEMMAP_VERSION;
   m["created"] = created;
   m["source"] = from.is_live() ? std::string("live") : from.prefix().string();

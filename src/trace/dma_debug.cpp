@@ -1,4 +1,5 @@
 #include <memmap/trace/dma_debug.hpp>
+#include <memmap/render/json.hpp>
 
 #include <algorithm>
 #include <charconv>
@@ -165,13 +166,12 @@ totals(const std::vector<DebugEntry>& entries)
 
 } // namespace
 
-nlohmann::json
+nlohmann::ordered_json
 dma_debug_to_json(const std::vector<DebugEntry>& entries, const DebugCounters& c)
 {
-  using nlohmann::json;
-  json j;
+  using json = render::Json;
+  json j = render::json_document();
   j["type"] = "dma_debug";
-  j["schema_version"] = 1;
   auto opt = [](const std::optional<std::uint64_t>& v) { return v ? json(*v) : json(nullptr); };
   j["error_count"] = opt(c.error_count);
   j["num_errors"] = opt(c.num_errors);

@@ -1,4 +1,5 @@
 #include <memmap/render/control_filter.hpp>
+#include <memmap/render/json.hpp>
 #include <memmap/trace/render.hpp>
 
 #include <algorithm>
@@ -11,7 +12,7 @@ namespace memmap::trace {
 
 namespace {
 
-using nlohmann::json;
+using json = render::Json;
 using render::hex0x;
 using render::human_size;
 
@@ -136,9 +137,8 @@ is_active(const DeviceStats& d)
 json
 summary_to_json(const Summary& s, const Annotator& a)
 {
-  json j;
+  json j = render::json_document();
   j["type"] = "summary";
-  j["schema_version"] = 1;
   j["events"] = s.events;
   j["lost_events"] = s.lost_events;
   j["first_ts"] = seconds(s.first_ts_ns);
@@ -376,9 +376,8 @@ render_summary_text(const Summary& s, const Annotator& a, const render::Style& s
 json
 event_to_json(const DmaEvent& ev)
 {
-  json j;
+  json j = render::json_document();
   j["type"] = "event";
-  j["schema_version"] = 1;
   j["ts"] = seconds(ev.ts_ns);
   j["cpu"] = ev.cpu;
   j["pid"] = ev.pid;
@@ -580,9 +579,8 @@ rate_size(double bytes_per_s)
 json
 interval_to_json(const IntervalView& v, const Annotator& a)
 {
-  json j;
+  json j = render::json_document();
   j["type"] = "interval";
-  j["schema_version"] = 1;
   j["t"] = v.t;
   j["seconds"] = v.seconds;
   j["events"] = v.events;

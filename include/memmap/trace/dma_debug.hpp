@@ -44,7 +44,7 @@ struct DebugCounters {
 // Parse the dump; throws InputError("DISPLAY:LINE: reason") on a line that is not a dump line.
 std::vector<DebugEntry> parse_dma_debug_dump(std::string_view text, const std::string& display);
 
-nlohmann::json dma_debug_to_json(const std::vector<DebugEntry>& entries, const DebugCounters& c);
+nlohmann::ordered_json dma_debug_to_json(const std::vector<DebugEntry>& entries, const DebugCounters& c);
 void render_dma_debug_text(const std::vector<DebugEntry>& entries, const DebugCounters& c,
                            const render::Style& style, std::ostream& out);
 

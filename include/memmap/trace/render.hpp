@@ -48,12 +48,12 @@ struct Annotator {
 
 // The final summary as JSON (contract: events, devices[], outstanding[], unmatched_unmaps[];
 // the rest are documented extras). "type":"summary".
-nlohmann::json summary_to_json(const Summary& s, const Annotator& a);
+nlohmann::ordered_json summary_to_json(const Summary& s, const Annotator& a);
 void render_summary_text(const Summary& s, const Annotator& a, const render::Style& style,
                          std::ostream& out);
 
 // One decoded event.
-nlohmann::json event_to_json(const DmaEvent& ev);
+nlohmann::ordered_json event_to_json(const DmaEvent& ev);
 std::string event_to_text(const DmaEvent& ev);
 
 // Periodic output: the difference between two snapshots of the per-device counters taken
@@ -68,7 +68,7 @@ struct IntervalView {
   const std::vector<DeviceStats>* cur = nullptr;
 };
 
-nlohmann::json interval_to_json(const IntervalView& v, const Annotator& a);
+nlohmann::ordered_json interval_to_json(const IntervalView& v, const Annotator& a);
 // Plain periodic lines (not a terminal): one "t=..." line, then one line per active device.
 void render_interval_lines(const IntervalView& v, const Annotator& a, std::ostream& out);
 // The live view on a terminal: clears the screen and draws the per-device table, sorted by

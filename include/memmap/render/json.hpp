@@ -1,0 +1,33 @@
+// The one JSON writer. Every document memmap prints or stores goes through here: keys keep
+// the order they were added in (nlohmann::ordered_json), bytes that are not UTF-8 (a name in
+// a hostile /proc/iomem, a non-UTF-8 sysfs string) are replaced with U+FFFD instead of
+// aborting, and every top-level document starts with the same schema_version.
+#pragma once
+
+#include <iosfwd>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+namespace memmap::render {
+
+using Json = nlohmann::ordered_json;
+
+// The version of every JSON document memmap writes (memmap(8), JSON OUTPUT). Raised only for
+// a change that breaks a reader: removing or retyping a key. New keys do not raise it.
+inline constexpr int k_schema_version = 1;
+
+// A top-level document: an object whose first key is "schema_version".
+Json json_document();
+
+enum class JsonLayout {
+  pretty,  // two-space indentation, one document per command
+  line,    // one document per line (streams: trace events, intervals)
+};
+
+// The document as text, without a trailing newline.
+std::string json_text(const Json& j, JsonLayout layout = JsonLayout::pretty);
+// The document and a newline.
+void write_json(std::ostream& out, const Json& j, JsonLayout layout = JsonLayout::pretty);
+
+} // namespace memmap::render
