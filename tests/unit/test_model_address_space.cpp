@@ -57,9 +57,26 @@ TEST_CASE("human sizes use binary units", "[render]")
   CHECK(human_size(4096) == "4K");
   CHECK(human_size(16u << 20) == "16M");
   CHECK(human_size(256u << 20) == "256M");
-  CHECK(human_size(3758096384ULL) == "3.5G");
   CHECK(human_size(0x9ec00) == "635K");
-  CHECK(human_size(1536) == "1.5K");
-  CHECK(human_size(0xfffff) == "1M");  // rounds up into the next unit
   CHECK(human_size(0, true) == "16E");
+  CHECK(human_size(0) == "0B");
+}
+
+TEST_CASE("human sizes are exact where four digits allow, as lspci's [size=]", "[render]")
+{
+  // The window e000000000-e201ffffff: 8 GiB + 32 MiB, lspci [size=8224M]; "8G" hid 32 MiB.
+  CHECK(human_size(0xe201ffffffULL - 0xe000000000ULL + 1) == "8224M");
+  CHECK(human_size(7ULL * (256ULL << 20)) == "1792M");  // 7 VF BARs of 256M
+  CHECK(human_size(3758096384ULL) == "3584M");          // 3.5 GiB
+  CHECK(human_size(1536) == "1536B");                   // lspci: [size=1536]
+  CHECK(human_size(9999ULL << 30) == "9999G");
+  CHECK(human_size(10000ULL << 30) == "9.8T");          // five digits: rounded
+}
+
+TEST_CASE("a rounded human size always shows its decimal", "[render]")
+{
+  CHECK(human_size(0xbfde0000ULL) == "3.0G");  // 3,143,552K: not "3G", which reads as exact
+  CHECK(human_size(0xfffff) == "1.0M");        // rounding carried into the next unit
+  CHECK(human_size(123456789) == "117.7M");
+  CHECK(human_size(~std::uint64_t{0}) == "16.0E");
 }

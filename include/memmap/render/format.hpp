@@ -7,7 +7,11 @@
 
 namespace memmap::render {
 
-// Human size with binary units: 4096 -> "4K", 0x100000 -> "1M", 3.5 GiB -> "3.5G".
+// Size with binary units. Exact whenever that takes at most four digits: the largest unit the
+// size is a whole multiple of, as lspci's [size=] does (4096 -> "4K", 8224 MiB -> "8224M",
+// 7 x 256 MiB -> "1792M", 100 -> "100B"). Otherwise rounded to one decimal in the largest
+// unit it reaches, and the decimal is always shown, so a rounded size never reads as an exact
+// one (0xbfde0000 -> "3.0G", never "3G").
 // `size_is_full_span` renders the 2^64 span (end-start+1 wrapped to 0) as "16E".
 std::string human_size(std::uint64_t bytes, bool size_is_full_span = false);
 
