@@ -24,9 +24,9 @@ struct IommuArgs {
 
 struct MemberInfo {
   std::string bdf;
-  std::uint16_t vendor_id = 0;
-  std::uint16_t device_id = 0;
-  std::uint32_t class_code = 0;
+  std::optional<std::uint16_t> vendor_id;
+  std::optional<std::uint16_t> device_id;
+  std::optional<std::uint32_t> class_code;
   bool known = false;
   bool bridge = false;
   std::string name;
@@ -97,12 +97,6 @@ gather(Context& ctx)
   return r;
 }
 
-std::string
-hex4(std::uint32_t v)
-{
-  return fmt::format("{:#06x}", v);
-}
-
 json
 group_json(const Report& r, const iommu::Group& g, const iommu::Cause& cause)
 {
@@ -114,15 +108,11 @@ group_json(const Report& r, const iommu::Group& g, const iommu::Cause& cause)
     const auto& m = r.info.at(bdf);
     json d;
     d["bdf"] = bdf;
+    d["vendor_id"] = render::hex_or_null(m.vendor_id, 4);
+    d["device_id"] = render::hex_or_null(m.device_id, 4);
+    d["class"] = render::hex_or_null(m.class_code, 6);
     if (m.known) {
-      d["vendor_id"] = hex4(m.vendor_id);
-      d["device_id"] = hex4(m.device_id);
-      d["class"] = fmt::format("{:#08x}", m.class_code);
       d["name"] = m.name;
-    } else {
-      d["vendor_id"] = nullptr;
-      d["device_id"] = nullptr;
-      d["class"] = nullptr;
     }
     d["driver"] = m.driver.empty() ? json(nullptr) : json(m.driver);
     d["reset_methods"] = m.reset_methods;
@@ -161,8 +151,8 @@ print_member(Context& ctx, const Report& r, const std::string& bdf, const std::s
   const auto& m = r.info.at(bdf);
   std::string line = indent + st.paint(bdf, render::Color::cyan);
   if (m.known) {
-    line += fmt::format("  [{:04x}:{:04x}] {}: {}", m.vendor_id, m.device_id, m.class_name,
-                        m.name);
+    line += fmt::format("  [{}:{}] {}: {}", render::hex_or_unknown(m.vendor_id, 4),
+                        render::hex_or_unknown(m.device_id, 4), m.class_name, m.name);
   }
   line += m.driver.empty() ? "  (no driver)" : fmt::format("  [{}]", m.driver);
   line += m.reset_methods.empty() ? "  reset: none"
@@ -250,8 +240,8 @@ run_preflight(Context& ctx, const Report& r, const std::string& sel)
     std::set<std::string> ids;
     for (const auto& b : g.devices) {
       const auto& m = r.info.at(b);
-      if (m.known && !m.bridge) {
-        ids.insert(fmt::format("{:04x}:{:04x}", m.vendor_id, m.device_id));
+      if (m.known && !m.bridge && m.vendor_id && m.device_id) {
+        ids.insert(fmt::format("{:04x}:{:04x}", *m.vendor_id, *m.device_id));
       }
     }
     j["vfio_pci_ids"] = fmt::format("vfio-pci.ids={}", fmt::join(ids, ","));
@@ -272,8 +262,8 @@ run_preflight(Context& ctx, const Report& r, const std::string& sel)
       out << "    note: a bridge: it stays with the host on its port driver (VFIO accepts "
              "bridges in a group without vfio-pci); do not pass it to a guest\n";
     } else {
-      if (m.known) {
-        ids.insert(fmt::format("{:04x}:{:04x}", m.vendor_id, m.device_id));
+      if (m.known && m.vendor_id && m.device_id) {
+        ids.insert(fmt::format("{:04x}:{:04x}", *m.vendor_id, *m.device_id));
       }
       if (m.driver != "vfio-pci") {
         unbound.push_back(b + (m.driver.empty() ? " (no driver)" : " (bound to " + m.driver + ")"));

@@ -693,17 +693,17 @@ decode_device(Device& dev, const std::string& display)
         "pci-function-absent"));
       return;
     }
-    if (dev.vendor_id == 0 && *v != 0xffff) {
+    if (!dev.vendor_id && *v != 0xffff) {
       dev.vendor_id = *v;
     }
   }
-  if (const auto d = cfg.u16(0x02); d && dev.device_id == 0 && dev.physfn.empty()) {
+  if (const auto d = cfg.u16(0x02); d && !dev.device_id && dev.physfn.empty()) {
     dev.device_id = *d;
   }
   if (const auto rev = cfg.u8(0x08)) {
     dev.revision = *rev;
   }
-  if (cfg.present(0x09, 3) && dev.class_code == 0) {
+  if (cfg.present(0x09, 3) && !dev.class_code) {
     dev.class_code = static_cast<std::uint32_t>(*cfg.u8(0x0b)) << 16
                      | static_cast<std::uint32_t>(*cfg.u8(0x0a)) << 8 | *cfg.u8(0x09);
   }

@@ -258,7 +258,7 @@ compare_maps(const std::map<K, Placed>& a, const std::map<K, Placed>& b, F&& nam
 std::string
 identity(const Device& d)
 {
-  std::string s = fmt::format("{:04x}:{:04x}", d.vendor_id, d.device_id);
+  std::string s = render::hex_or_unknown(d.vendor_id, 4) + ":" + render::hex_or_unknown(d.device_id, 4);
   const std::string& name = d.name.empty() ? d.class_name : d.name;
   if (!name.empty()) {
     s += " " + name;

@@ -137,8 +137,12 @@ sort_devices(PciModel& m)
 void
 name_device(Device& dev, const source::PciNames& names)
 {
-  dev.name = names.device(dev.vendor_id, dev.device_id);
-  dev.class_name = names.class_name(dev.class_code);
+  if (dev.vendor_id && dev.device_id) {
+    dev.name = names.device(*dev.vendor_id, *dev.device_id);
+  }
+  if (dev.class_code) {
+    dev.class_name = names.class_name(*dev.class_code);
+  }
 }
 
 } // namespace memmap::pci::detail

@@ -33,8 +33,8 @@ parse_int(const std::optional<std::string>& s)
   return v;
 }
 
-// A sysfs "0x8086" ID file; 0 when missing or malformed.
-std::uint16_t
+// A sysfs "0x8086" ID file; nullopt when missing or malformed.
+std::optional<std::uint16_t>
 read_id(const source::SysRoot::Dir& dir, std::string_view name)
 {
   if (auto line = dir.read_line(name)) {
@@ -42,7 +42,7 @@ read_id(const source::SysRoot::Dir& dir, std::string_view name)
       return static_cast<std::uint16_t>(*v);
     }
   }
-  return 0;
+  return std::nullopt;
 }
 
 } // namespace
@@ -148,7 +148,7 @@ load_sysfs(const source::SysRoot& root, const source::PciNames& names, const Loa
     const auto cfg_vendor = dev.config.u16(0x00);
     if (cfg_vendor && *cfg_vendor != 0xffff && *cfg_vendor != 0) {
       dev.vendor_id = *cfg_vendor;
-      dev.device_id = dev.config.u16(0x02).value_or(0);
+      dev.device_id = dev.config.u16(0x02);
     } else {
       dev.vendor_id = read_id(attrs, "vendor");
       dev.device_id = read_id(attrs, "device");

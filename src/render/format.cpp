@@ -43,6 +43,12 @@ hex(std::uint64_t v, int width)
 }
 
 std::string
+hex_or_unknown(const std::optional<std::uint64_t>& v, int width)
+{
+  return v ? hex(*v, width) : std::string("?");
+}
+
+std::string
 hex0x(std::uint64_t v)
 {
   return fmt::format("{:#x}", v);

@@ -2,6 +2,8 @@
 
 #include <ostream>
 
+#include <fmt/format.h>
+
 namespace memmap::render {
 
 Json
@@ -10,6 +12,15 @@ json_document()
   Json j = Json::object();
   j["schema_version"] = k_schema_version;
   return j;
+}
+
+Json
+hex_or_null(const std::optional<std::uint64_t>& v, int width)
+{
+  if (!v) {
+    return nullptr;
+  }
+  return fmt::format("{:#0{}x}", *v, width + 2);
 }
 
 std::string

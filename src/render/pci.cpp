@@ -184,7 +184,9 @@ std::string
 device_title(const Device& d)
 {
   std::string s = d.bdf + "  ";
-  s += d.class_name.empty() ? fmt::format("Class {:06x}", d.class_code) : d.class_name;
+  s += !d.class_name.empty() ? d.class_name
+       : d.class_code       ? fmt::format("Class {:06x}", *d.class_code)
+                            : std::string("Class ? (not read)");
   s += ": " + d.name;
   if (d.revision && *d.revision != 0) {
     s += fmt::format(" (rev {:02x})", *d.revision);
@@ -198,7 +200,8 @@ write_device(const Device& d, const BarRenderContext& ctx, const Style& style, s
   out << style.paint(device_title(d), Color::bold) << '\n';
 
   // Identity.
-  std::string id = fmt::format("  id {:04x}:{:04x}  class {:06x}", d.vendor_id, d.device_id, d.class_code);
+  std::string id = fmt::format("  id {}:{}  class {}", hex_or_unknown(d.vendor_id, 4),
+                               hex_or_unknown(d.device_id, 4), hex_or_unknown(d.class_code, 6));
   if (d.header_type) {
     id += fmt::format("  header {}", *d.header_type);
   }
@@ -492,9 +495,9 @@ device_to_json(const Device& d, const BarRenderContext& ctx)
   (void)ctx;
   json j;
   j["bdf"] = d.bdf;
-  j["vendor_id"] = fmt::format("{:#06x}", d.vendor_id);
-  j["device_id"] = fmt::format("{:#06x}", d.device_id);
-  j["class"] = fmt::format("{:#08x}", d.class_code);
+  j["vendor_id"] = hex_or_null(d.vendor_id, 4);
+  j["device_id"] = hex_or_null(d.device_id, 4);
+  j["class"] = hex_or_null(d.class_code, 6);
   j["header_type"] = d.header_type ? json(*d.header_type) : json(nullptr);
   json bars = json::array();
   for (const auto& b : d.bars) {

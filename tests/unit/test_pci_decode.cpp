@@ -337,6 +337,9 @@ TEST_CASE("a function reading all ones has no BARs", "[pci][hostile]")
   d.config = ConfigSpace::from_bytes(std::vector<std::uint8_t>(256, 0xff));
   pci::decode_device(d, "test");
   CHECK(d.absent);
+  CHECK_FALSE(d.class_code);  // nobody read a class: unknown, not 0x000000
+  CHECK_FALSE(d.revision);
+  CHECK_FALSE(d.header_type);
   CHECK(d.bars.empty());
   CHECK_FALSE(d.rom);
   CHECK(d.capabilities.entries.empty());

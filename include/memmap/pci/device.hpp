@@ -185,9 +185,10 @@ struct Device {
   std::uint8_t dev = 0;
   std::uint8_t func = 0;
   std::string bdf;                // "dddd:bb:dd.f"
-  std::uint16_t vendor_id = 0;
-  std::uint16_t device_id = 0;
-  std::uint32_t class_code = 0;   // base << 16 | sub << 8 | prog-if
+  // nullopt: nobody read it (no config byte, no sysfs file); never a made-up 0.
+  std::optional<std::uint16_t> vendor_id;
+  std::optional<std::uint16_t> device_id;
+  std::optional<std::uint32_t> class_code;  // base << 16 | sub << 8 | prog-if
   std::optional<std::uint8_t> revision;
   std::optional<std::uint16_t> subsys_vendor_id;
   std::optional<std::uint16_t> subsys_id;

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -20,6 +21,15 @@ std::string hex(std::uint64_t v, int width = 0);
 
 // "0x..." lowercase, as used in JSON.
 std::string hex0x(std::uint64_t v);
+
+// Zero-padded lowercase hex of a value nobody may have read: "?" when unknown (memmap never
+// prints a made-up 0).
+std::string hex_or_unknown(const std::optional<std::uint64_t>& v, int width);
+template <class T>
+std::string hex_or_unknown(const std::optional<T>& v, int width)
+{
+  return hex_or_unknown(v ? std::optional<std::uint64_t>(*v) : std::nullopt, width);
+}
 
 // Digits needed to print `v` in hex (at least 1).
 int hex_digits(std::uint64_t v);

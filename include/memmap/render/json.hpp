@@ -4,7 +4,9 @@
 // aborting, and every top-level document starts with the same schema_version.
 #pragma once
 
+#include <cstdint>
 #include <iosfwd>
+#include <optional>
 #include <string>
 
 #include <nlohmann/json.hpp>
@@ -24,6 +26,14 @@ enum class JsonLayout {
   pretty,  // two-space indentation, one document per command
   line,    // one document per line (streams: trace events, intervals)
 };
+
+// "0x" and zero-padded lowercase hex ("0x10de", "0x030000"), or null when nobody read it.
+Json hex_or_null(const std::optional<std::uint64_t>& v, int width);
+template <class T>
+Json hex_or_null(const std::optional<T>& v, int width)
+{
+  return hex_or_null(v ? std::optional<std::uint64_t>(*v) : std::nullopt, width);
+}
 
 // The document as text, without a trailing newline.
 std::string json_text(const Json& j, JsonLayout layout = JsonLayout::pretty);
