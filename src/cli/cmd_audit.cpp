@@ -109,15 +109,8 @@ write_text_file(const std::string& path, const std::string& text)
 void
 add_model_sources(Context& ctx, analyze::AuditSources& src, std::optional<iommu::IommuState>& iommu)
 {
-  // Saved single files describe another machine: this machine's PCI devices and IOMMU
-  // groups do not belong with them (an --lspci dump may).
-  const auto& o = ctx.options();
-  const bool single_files =
-    ctx.root().is_live() && (!o.iomem_file.empty() || !o.ioports_file.empty() || !o.lspci_file.empty());
-  if (single_files && o.lspci_file.empty()) {
-    ctx.notice("single-file sources: PCI and IOMMU checks are skipped (add --lspci FILE for PCI)");
-    return;
-  }
+  // Each part comes from where the plan says (Context::plan): never this machine's devices
+  // or groups beside files that describe another machine.
   try {
     auto& model = ctx.pci();
     pci::cross_reference(model, src.iomem, src.ioports);
@@ -127,13 +120,17 @@ add_model_sources(Context& ctx, analyze::AuditSources& src, std::optional<iommu:
   } catch (const InputError& e) {
     ctx.notice(std::string(e.what()) + " (PCI checks are skipped)");
   }
-  if (single_files) {
+  const source::SysRoot* root = nullptr;
+  try {
+    root = &ctx.sysfs();
+  } catch (const SourceError& e) {
+    ctx.notice(std::string(e.what()) + " (IOMMU checks are skipped)");
     return;
   }
-  iommu = iommu::read_iommu_state(ctx.root());
+  iommu = iommu::read_iommu_state(*root);
   if (!iommu->groups_dir_present && iommu->units.empty()) {
     // Not "absent": this source never held the IOMMU files (live sysfs always has the dir).
-    ctx.notice(ctx.root().display("sys/kernel/iommu_groups")
+    ctx.notice(root->display("sys/kernel/iommu_groups")
                + ": not in this source (IOMMU checks are skipped)");
     return;
   }

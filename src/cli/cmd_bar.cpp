@@ -34,30 +34,24 @@ highest_ram(const model::AddressSpace& space)
   return top;
 }
 
-// Cross-reference the model with the address maps that describe the same machine: with
-// --lspci only the listings given explicitly (--iomem/--ioports), otherwise the live or
-// --root ones. A map that cannot be read is said once and left out.
+// Cross-reference the model with the address maps the plan gives for the same machine
+// (Context::plan). A map that cannot be read, or that the plan has none of, is said once and
+// left out.
 render::BarRenderContext
 cross_reference(Context& ctx, pci::PciModel& model)
 {
   render::BarRenderContext rc;
-  const auto& o = ctx.options();
-  const bool dump = !o.lspci_file.empty();
   const model::AddressSpace* iomem = nullptr;
   const model::AddressSpace* ioports = nullptr;
-  if (!dump || !o.iomem_file.empty()) {
-    try {
-      iomem = &ctx.iomem();
-    } catch (const std::exception& e) {
-      ctx.notice(std::string("no /proc/iomem cross-reference: ") + e.what());
-    }
+  try {
+    iomem = &ctx.iomem();
+  } catch (const std::exception& e) {
+    ctx.notice(std::string("no /proc/iomem cross-reference: ") + e.what());
   }
-  if (!dump || !o.ioports_file.empty()) {
-    try {
-      ioports = &ctx.ioports();
-    } catch (const std::exception& e) {
-      ctx.notice(std::string("no /proc/ioports cross-reference: ") + e.what());
-    }
+  try {
+    ioports = &ctx.ioports();
+  } catch (const std::exception& e) {
+    ctx.notice(std::string("no /proc/ioports cross-reference: ") + e.what());
   }
   if (iomem && iomem->addresses_hidden) {
     iomem = nullptr;
@@ -154,7 +148,8 @@ add_bar_commands(CLI::App& app, CommandList& cmds)
     "or an lspci dump (--lspci FILE: lspci -x/-xxx/-xxxx, or the mixed lspci -v -x text whose\n"
     "[size=..] lines give sizes). The bus address comes from config space, the CPU address and\n"
     "size from sysfs `resource` (or the lspci text); each BAR is matched to the /proc/iomem or\n"
-    "/proc/ioports line that holds it (with --lspci, only when --iomem/--ioports is given).\n"
+    "/proc/ioports line that holds it: the root's (live or --root DIR), or --iomem/--ioports;\n"
+    "a dump given without --root is another machine: give its listings with --iomem/--ioports.\n"
     "Exit status 1: the selector matched no device.\n"
     "Examples:\n"
     "  memmap bar                     every device\n"

@@ -48,7 +48,7 @@ Report
 gather(Context& ctx)
 {
   Report r;
-  r.state = iommu::read_iommu_state(ctx.root());
+  r.state = iommu::read_iommu_state(ctx.sysfs());
   r.acs_off.insert(r.state.acs_redir_off.begin(), r.state.acs_redir_off.end());
   const pci::PciModel* model = nullptr;
   try {
@@ -86,11 +86,11 @@ gather(Context& ctx)
     for (const auto& bdf : g.devices) {
       auto& m = r.info[bdf];
       m.bdf = bdf;
-      m.reset_methods = iommu::read_reset_methods(ctx.root(), bdf);
+      m.reset_methods = iommu::read_reset_methods(ctx.sysfs(), bdf);
     }
   }
-  r.usb = iommu::read_usb_devices(ctx.root());
-  r.host_needed = iommu::read_host_needed(ctx.root());
+  r.usb = iommu::read_usb_devices(ctx.sysfs());
+  r.host_needed = iommu::read_host_needed(ctx.sysfs());
   for (const auto& p : r.state.problems) {
     ctx.notice(p.located());
   }
@@ -174,15 +174,15 @@ print_no_iommu(Context& ctx, const Report& r)
 {
   auto& out = ctx.out();
   out << ctx.style().paint("No IOMMU is active", render::Color::yellow) << ": "
-      << ctx.root().display("sys/kernel/iommu_groups")
+      << ctx.sysfs().display("sys/kernel/iommu_groups")
       << (r.state.groups_dir_present ? " is empty" : " does not exist") << " and "
-      << ctx.root().display("sys/class/iommu") << " lists no unit.\n"
+      << ctx.sysfs().display("sys/class/iommu") << " lists no unit.\n"
       << "Devices do DMA straight to physical addresses with no isolation between them, and "
          "none can be\npassed through with VFIO.\n\nWhat to check:\n"
       << "  - firmware setup: enable Intel VT-d or AMD-Vi (often \"IOMMU\" or \"SVM\" + "
          "\"IOMMU\")\n";
   if (!r.state.cmdline_read) {
-    out << "  - kernel command line: " << ctx.root().display("proc/cmdline")
+    out << "  - kernel command line: " << ctx.sysfs().display("proc/cmdline")
         << " could not be read\n";
   } else if (r.state.cmdline.empty()) {
     out << "  - kernel command line: no IOMMU option; Intel needs intel_iommu=on on kernels "
@@ -215,7 +215,7 @@ run_preflight(Context& ctx, const Report& r, const std::string& sel)
       print_no_iommu(ctx, r);
       return k_exit_findings;
     }
-    const bool exists = r.info.count(*bdf) || ctx.root().exists("sys/bus/pci/devices/" + *bdf);
+    const bool exists = r.info.count(*bdf) || ctx.sysfs().exists("sys/bus/pci/devices/" + *bdf);
     if (!exists) {
       throw UsageError(fmt::format("--device {}: no such PCI device", sel));
     }

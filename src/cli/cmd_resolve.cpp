@@ -104,9 +104,14 @@ run_resolve(Context& ctx, const ResolveArgs& a)
       ctx.notice(e.what());
     }
     if (in_ram) {
-      node = numa_node_of(ctx.root(), addr);
+      std::string why = "no memory-block sysfs";
+      if (ctx.plan().available(machine::Part::sysfs)) {
+        node = numa_node_of(ctx.sysfs(), addr);
+      } else {
+        why = "sysfs not read: the files given describe another machine";
+      }
       lines.push_back(node ? fmt::format("RAM on NUMA node {}", *node)
-                           : std::string("RAM (NUMA node unknown: no memory-block sysfs)"));
+                           : fmt::format("RAM (NUMA node unknown: {})", why));
     }
   }
   j["iomem"] = iomem;
@@ -175,7 +180,7 @@ run_resolve(Context& ctx, const ResolveArgs& a)
   // IOMMU reserved regions (IOVA space of one group).
   json reserved = json::array();
   if (a.iova) {
-    const auto st = iommu::read_iommu_state(ctx.root());
+    const auto st = iommu::read_iommu_state(ctx.sysfs());
     const auto* g = st.find(a.group);
     if (!g) {
       throw UsageError(fmt::format("resolve --group {}: no such IOMMU group", a.group));

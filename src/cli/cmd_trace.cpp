@@ -102,7 +102,8 @@ output_closed()
 
 struct Annotations {
   Context* ctx = nullptr;
-  bool enabled = false;  // live, or --root given: sysfs and /proc/iomem describe the trace
+  bool enabled = false;  // live, --root or --iomem given: a map describes the trace's machine
+  bool sysfs = false;    // live or --root: its sysfs describes it too (never beside --iomem alone)
   std::map<std::string, DeviceInfo> devices;
   bool iomem_tried = false;
   const model::AddressSpace* iomem = nullptr;
@@ -117,8 +118,8 @@ struct Annotations {
       return it->second;
     }
     DeviceInfo info;
-    if (enabled) {
-      const auto& root = ctx->root();
+    if (enabled && sysfs) {
+      const auto& root = ctx->sysfs();
       for (const auto& bus : root.list("sys/bus")) {
         const std::string base = "sys/bus/" + bus + "/devices/" + dev;
         if (!root.exists(base)) {
@@ -143,7 +144,10 @@ struct Annotations {
   void load_numa()
   {
     numa_loaded = true;
-    const auto& root = ctx->root();
+    if (!sysfs) {
+      return;
+    }
+    const auto& root = ctx->sysfs();
     const auto bs = root.read_line("sys/devices/system/memory/block_size_bytes");
     if (!bs) {
       return;
@@ -218,10 +222,10 @@ struct Annotations {
   std::vector<ReservedRegion> reserved(int group)
   {
     std::vector<ReservedRegion> out;
-    if (!enabled) {
+    if (!enabled || !sysfs) {
       return out;
     }
-    auto r = ctx->root().read(fmt::format("sys/kernel/iommu_groups/{}/reserved_regions", group));
+    auto r = ctx->sysfs().read(fmt::format("sys/kernel/iommu_groups/{}/reserved_regions", group));
     if (!r) {
       return out;
     }
@@ -387,7 +391,9 @@ run_offline(Context& ctx, const TraceArgs& args)
 {
   Annotations ann;
   ann.ctx = &ctx;
+  // A saved trace may come from any machine: annotate it only with a machine the user named.
   ann.enabled = !ctx.options().root.empty() || !ctx.options().iomem_file.empty();
+  ann.sysfs = !ctx.options().root.empty() && ctx.plan().available(machine::Part::sysfs);
   Pipeline pipe(ctx, args, select_devices(ctx, args));
   const std::string& path = args.input;
   std::uint64_t malformed = 0;
@@ -475,10 +481,15 @@ run_live(Context& ctx, const TraceArgs& args)
     throw UsageError("trace: live tracing reads this machine's tracefs; with --root, give "
                      "a saved trace with --input FILE");
   }
+  if (ctx.plan().files_only()) {
+    throw UsageError("trace: live tracing annotates with this machine's own maps; --iomem, "
+                     "--ioports and --lspci describe another machine (use them with --input FILE)");
+  }
   const auto devices = select_devices(ctx, args);
   Annotations ann;
   ann.ctx = &ctx;
   ann.enabled = true;
+  ann.sysfs = true;
   const bool json = ctx.options().json;
   const bool screen = !json && !args.events && ::isatty(STDOUT_FILENO) != 0;
 

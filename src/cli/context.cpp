@@ -1,5 +1,6 @@
 #include "context.hpp"
 
+#include <memmap/error.hpp>
 #include <memmap/pci/loader.hpp>
 #include <memmap/render/pci.hpp>
 #include <memmap/source/resource_tree.hpp>
@@ -12,6 +13,8 @@ namespace memmap::cli {
 Context::Context(GlobalOptions opts, std::ostream& out, std::ostream& err)
   : m_opts(std::move(opts)),
     m_root(m_opts.root.empty() ? "/" : m_opts.root),
+    m_plan(machine::SourceArgs{m_opts.root, m_opts.iomem_file, m_opts.ioports_file,
+                               m_opts.lspci_file}),
     m_out(out),
     m_err(err),
     m_style(render::want_color(m_opts.color, STDOUT_FILENO)),
@@ -27,10 +30,31 @@ Context::notice(const std::string& msg)
   }
 }
 
+namespace {
+
+// The part's source, or SourceError saying why the plan has none.
+void
+require(const machine::SourcePlan& plan, machine::Part part)
+{
+  if (!plan.available(part)) {
+    throw SourceError(plan.of(part).why_none);
+  }
+}
+
+} // namespace
+
+const source::SysRoot&
+Context::sysfs() const
+{
+  require(m_plan, machine::Part::sysfs);
+  return m_root;
+}
+
 const model::AddressSpace&
 Context::load_tree(std::optional<model::AddressSpace>& slot, model::SpaceKind kind)
 {
   if (!slot) {
+    require(m_plan, kind == model::SpaceKind::io_port ? machine::Part::ioports : machine::Part::iomem);
     source::ResourceSource src;
     src.kind = kind;
     src.explicit_file =
@@ -71,12 +95,11 @@ const std::map<std::string, source::DeviceBrief>&
 Context::device_briefs()
 {
   if (!m_briefs) {
-    // A single --iomem/--ioports file describes another machine: do not label it with this
-    // machine's devices.
-    const bool foreign_file = m_root.is_live()
-                              && (!m_opts.iomem_file.empty() || !m_opts.ioports_file.empty());
-    m_briefs = foreign_file ? std::map<std::string, source::DeviceBrief>{}
-                            : source::read_device_briefs(m_root, pci_names());
+    // The root's sysfs names only when it is where the PCI part comes from (not with files
+    // that describe another machine, nor with an --lspci dump, which names its own devices).
+    m_briefs = m_plan.of(machine::Part::pci).from == machine::From::root
+                 ? source::read_device_briefs(m_root, pci_names())
+                 : std::map<std::string, source::DeviceBrief>{};
   }
   return *m_briefs;
 }
@@ -107,12 +130,9 @@ Context::device_lookup()
 const pci::PciModel*
 Context::pci_for_labels()
 {
-  // BAR annotations come from the PCI model when it describes the same machine as the
-  // listing: live or --root, or an --lspci dump given with the listing. A single foreign
-  // --iomem/--ioports file without --lspci gets none, like the names above.
-  const bool foreign_file = m_root.is_live() && m_opts.lspci_file.empty()
-                            && (!m_opts.iomem_file.empty() || !m_opts.ioports_file.empty());
-  if (foreign_file || m_pci_failed) {
+  // BAR annotations come from the PCI model when the plan has one (it then describes the
+  // same machine as the listing).
+  if (!m_plan.available(machine::Part::pci) || m_pci_failed) {
     return nullptr;
   }
   try {
@@ -127,6 +147,7 @@ pci::PciModel&
 Context::pci()
 {
   if (!m_pci) {
+    require(m_plan, machine::Part::pci);
     if (!m_opts.lspci_file.empty()) {
       m_pci = pci::load_dump(m_opts.lspci_file, pci_names());
     } else {

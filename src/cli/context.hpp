@@ -9,6 +9,7 @@
 #include <set>
 #include <string>
 
+#include <memmap/machine/sources.hpp>
 #include <memmap/model/address_space.hpp>
 #include <memmap/pci/device.hpp>
 #include <memmap/render/format.hpp>
@@ -38,7 +39,16 @@ public:
   Context(GlobalOptions opts, std::ostream& out, std::ostream& err);
 
   const GlobalOptions& options() const { return m_opts; }
+  // The root memmap reads from: / or --root DIR. For the machine's own files use sysfs(),
+  // which honours the same-machine rule; root() is for what is always this root's (tracefs,
+  // snapshot, the manifest).
   const source::SysRoot& root() const { return m_root; }
+  // Where each part of the model comes from: the one same-machine rule (machine::SourcePlan).
+  const machine::SourcePlan& plan() const { return m_plan; }
+  // The root's sysfs and other files (IOMMU groups, NUMA, USB, mounts), when they describe the
+  // same machine as the other sources; throws SourceError saying why not (files given
+  // without --root describe another machine).
+  const source::SysRoot& sysfs() const;
   std::ostream& out() { return m_out; }
   std::ostream& err() { return m_err; }
   const render::Style& style() const { return m_style; }
@@ -47,8 +57,9 @@ public:
   // A one-time note on stderr ("memmap: MSG"); the same text is printed once per run.
   void notice(const std::string& msg);
 
-  // The resource trees. Throw SourceError / InputError as the parser does; a hidden-address
-  // view (non-root) prints its notice once and is returned as is.
+  // The resource trees. Throw SourceError / InputError as the parser does, SourceError when
+  // the plan has no source for them; a hidden-address view (non-root) prints its notice once
+  // and is returned as is.
   const model::AddressSpace& iomem();
   const model::AddressSpace& ioports();
 
@@ -57,12 +68,13 @@ public:
   const source::PciNames& pci_names();
   render::DeviceLookup device_lookup();
   // The PCI model for labelling a listing (device_lookup, memmap map): null when it cannot be
-  // loaded (no PCI sysfs, a malformed source) or describes another machine than the listing
-  // (a single --iomem/--ioports file without --lspci).
+  // loaded (no PCI sysfs, a malformed source) or the plan has none (a single --iomem/--ioports
+  // file without --lspci).
   const pci::PciModel* pci_for_labels();
 
   // The PCI model through libpci: the --lspci dump if given, else ROOT/sys/bus/pci (live or
-  // --root). Loaded once; throws SourceError/InputError as pci::load_* do.
+  // --root). Loaded once; throws SourceError/InputError as pci::load_* do, SourceError when
+  // the plan has no PCI source.
   pci::PciModel& pci();  // non-const: commands annotate it (pci::cross_reference)
   // The one-time notices about what the PCI model could not see (truncated config space,
   // sleeping functions); for the commands that show config-space details.
@@ -78,6 +90,7 @@ private:
 
   GlobalOptions m_opts;
   source::SysRoot m_root;
+  machine::SourcePlan m_plan;
   std::ostream& m_out;
   std::ostream& m_err;
   render::Style m_style;

@@ -25,18 +25,6 @@ Section
 try_load(Context& ctx, model::SpaceKind kind)
 {
   Section s;
-  const auto& o = ctx.options();
-  const bool single_file_mode = ctx.root().is_live()
-                                && (!o.iomem_file.empty() || !o.ioports_file.empty());
-  const std::string& own = kind == model::SpaceKind::io_port ? o.ioports_file : o.iomem_file;
-  if (single_file_mode && own.empty()) {
-    // Only the other map was given as a file: it describes another machine, so this
-    // machine's file would not belong with it.
-    s.error = fmt::format("{}: not given (single-file mode: add {} FILE)",
-                          kind == model::SpaceKind::io_port ? "I/O ports" : "CPU physical map",
-                          kind == model::SpaceKind::io_port ? "--ioports" : "--iomem");
-    return s;
-  }
   try {
     s.space = kind == model::SpaceKind::io_port ? ctx.ioports() : ctx.iomem();
   } catch (const SourceError& e) {
@@ -48,6 +36,37 @@ try_load(Context& ctx, model::SpaceKind kind)
   }
   if (!s.error.empty()) {
     ctx.notice(s.error);
+  }
+  return s;
+}
+
+// How many PCI functions the plan's PCI source holds, or why it was not read. Live and --root
+// count sysfs directories (no config space read); an --lspci dump is loaded.
+struct PciSection {
+  std::optional<std::size_t> functions;
+  std::string source;
+  std::string why;
+};
+
+PciSection
+load_pci(Context& ctx)
+{
+  PciSection s;
+  const auto& part = ctx.plan().of(machine::Part::pci);
+  if (part.from == machine::From::none) {
+    s.why = part.why_none;
+  } else if (part.from == machine::From::file) {
+    try {
+      s.functions = ctx.pci().devices.size();
+      s.source = part.file;
+    } catch (const std::exception& e) {
+      s.why = e.what();
+    }
+  } else if (!ctx.root().exists("sys/bus/pci/devices")) {
+    s.why = ctx.root().display("sys/bus/pci/devices") + ": not in this source";
+  } else {
+    s.functions = ctx.device_briefs().size();
+    s.source = ctx.root().display("sys/bus/pci/devices");
   }
   return s;
 }
@@ -70,11 +89,13 @@ run_summary(Context& ctx)
   Section mem = try_load(ctx, model::SpaceKind::cpu_physical);
   Section io = try_load(ctx, model::SpaceKind::io_port);
   const auto& st = ctx.style();
-  const auto& briefs = ctx.device_briefs();
+  const PciSection pci = load_pci(ctx);
 
   if (ctx.options().json) {
     nlohmann::ordered_json j = render::json_document();
-    j["source"] = ctx.root().is_live() ? "live" : ctx.root().prefix().string();
+    j["source"] = ctx.plan().files_only() ? "files"
+                  : ctx.root().is_live()    ? "live"
+                                            : ctx.root().prefix().string();
     if (mem.space) {
       nlohmann::ordered_json m;
       m["addresses_hidden"] = mem.space->addresses_hidden;
@@ -93,12 +114,16 @@ run_summary(Context& ctx)
       j["ioports"] = {{"addresses_hidden", io.space->addresses_hidden},
                       {"regions", io.space->line_count}};
     }
-    j["pci_devices"] = briefs.size();
+    j["pci_devices"] = pci.functions ? nlohmann::ordered_json(*pci.functions)
+                                     : nlohmann::ordered_json(nullptr);
     auto unread = nlohmann::ordered_json::array();
     for (const auto* s : {&mem, &io}) {
       if (!s->error.empty()) {
         unread.push_back(s->error);
       }
+    }
+    if (!pci.functions) {
+      unread.push_back(pci.why);
     }
     j["unavailable"] = unread;
     render::write_json(ctx.out(), j);
@@ -107,10 +132,9 @@ run_summary(Context& ctx)
 
   auto& out = ctx.out();
   out << st.paint(fmt::format("memmap {}", MEMMAP_VERSION), render::Color::bold) << ": "
-      << (!ctx.root().is_live() ? "sysroot " + ctx.root().prefix().string()
-          : (ctx.options().iomem_file.empty() && ctx.options().ioports_file.empty())
-            ? std::string("this machine (live)")
-            : std::string("saved listings"))
+      << (ctx.plan().files_only() ? "saved files (" + ctx.plan().describe() + ")"
+          : ctx.root().is_live()  ? std::string("this machine (live)")
+                                  : "sysroot " + ctx.root().prefix().string())
       << '\n';
 
   if (mem.space) {
@@ -153,14 +177,11 @@ run_summary(Context& ctx)
         << "): " << io.space->line_count << " regions, " << io.space->regions.size()
         << " at top level\n";
   }
-  const std::string pci_dir = ctx.root().display("sys/bus/pci/devices");
   out << '\n' << st.paint("PCI", render::Color::bold) << ": ";
-  if (!ctx.options().iomem_file.empty() || !ctx.options().ioports_file.empty()) {
-    out << "not read (single-file sources describe another machine)\n";
-  } else if (!ctx.root().exists("sys/bus/pci/devices")) {
-    out << "not in this source (no " << pci_dir << ")\n";
+  if (pci.functions) {
+    out << *pci.functions << " functions in " << pci.source << '\n';
   } else {
-    out << briefs.size() << " functions in " << pci_dir << '\n';
+    out << "not read (see below)\n";
   }
 
   std::vector<std::string> unread;
@@ -168,6 +189,9 @@ run_summary(Context& ctx)
     if (!s->error.empty()) {
       unread.push_back(s->error);
     }
+  }
+  if (!pci.functions) {
+    unread.push_back(pci.why);
   }
   for (const auto* s : {&mem, &io}) {
     if (s->space && s->space->addresses_hidden) {
