@@ -200,6 +200,43 @@ print_no_iommu(Context& ctx, const Report& r)
       << "  - a virtual machine needs an emulated IOMMU (QEMU: -device intel-iommu)\n";
 }
 
+// The top-level keys every iommu-groups JSON document has, the listing and the pre-flight
+// alike: schema_version, iommu, groups, problems.
+json
+iommu_document(const Report& r)
+{
+  json j = render::json_document();
+  j["iommu"] = {{"present", r.state.present()},
+                {"units", r.state.units},
+                {"cmdline", r.state.cmdline}};
+  j["groups"] = json::array();
+  json problems = json::array();
+  for (const auto& p : r.state.problems) {
+    problems.push_back({{"id", p.id}, {"message", p.located()}});
+  }
+  j["problems"] = problems;
+  return j;
+}
+
+// A pre-flight that stops before a group: the device has none (or there is no IOMMU).
+int
+preflight_no_group(Context& ctx, const Report& r, const std::string& bdf, const std::string& why)
+{
+  if (ctx.options().json) {
+    json j = iommu_document(r);
+    j["device"] = bdf;
+    j["group"] = nullptr;
+    j["passable"] = false;
+    j["reason"] = why;
+    render::write_json(ctx.out(), j);
+  } else if (!r.state.present()) {
+    print_no_iommu(ctx, r);
+  } else {
+    ctx.out() << bdf << " " << why << ".\n";
+  }
+  return k_exit_findings;
+}
+
 int
 run_preflight(Context& ctx, const Report& r, const std::string& sel)
 {
@@ -212,23 +249,25 @@ run_preflight(Context& ctx, const Report& r, const std::string& sel)
   auto it = r.state.group_of.find(*bdf);
   if (it == r.state.group_of.end()) {
     if (!r.state.present()) {
-      print_no_iommu(ctx, r);
-      return k_exit_findings;
+      return preflight_no_group(ctx, r, *bdf,
+                                "cannot be passed through: no IOMMU is active (no group exists)");
     }
     const bool exists = r.info.count(*bdf) || ctx.sysfs().exists("sys/bus/pci/devices/" + *bdf);
     if (!exists) {
       throw UsageError(fmt::format("--device {}: no such PCI device", sel));
     }
-    ctx.out() << *bdf << " is in no IOMMU group: it is not behind an IOMMU and cannot be "
-                         "passed through.\n";
-    return k_exit_findings;
+    return preflight_no_group(ctx, r, *bdf,
+                              "is in no IOMMU group: it is not behind an IOMMU and cannot be "
+                              "passed through");
   }
   const auto& g = *r.state.find(it->second);
   const auto cause = iommu::explain_group(g.devices, r.topo, r.acs_off);
   auto& out = ctx.out();
   const auto& st = ctx.style();
   if (ctx.options().json) {
-    json j = group_json(r, g, cause);
+    json j = iommu_document(r);
+    j["groups"].push_back(group_json(r, g, cause));
+    j["group"] = g.id;
     json blockers = json::array();
     for (const auto& b : g.devices) {
       if (auto h = r.host_needed.find(b); h != r.host_needed.end()) {
@@ -245,6 +284,7 @@ run_preflight(Context& ctx, const Report& r, const std::string& sel)
       }
     }
     j["vfio_pci_ids"] = fmt::format("vfio-pci.ids={}", fmt::join(ids, ","));
+    j["passable"] = blockers.empty();
     render::write_json(out, j);
     return blockers.empty() ? k_exit_ok : k_exit_findings;
   }
@@ -317,20 +357,10 @@ run_iommu_groups(Context& ctx, const IommuArgs& args)
     return run_preflight(ctx, r, args.device);
   }
   if (ctx.options().json) {
-    json j = render::json_document();
-    j["iommu"] = {{"present", r.state.present()},
-                  {"units", r.state.units},
-                  {"cmdline", r.state.cmdline}};
-    json groups = json::array();
+    json j = iommu_document(r);
     for (const auto& g : r.state.groups) {
-      groups.push_back(group_json(r, g, iommu::explain_group(g.devices, r.topo, r.acs_off)));
+      j["groups"].push_back(group_json(r, g, iommu::explain_group(g.devices, r.topo, r.acs_off)));
     }
-    j["groups"] = groups;
-    json problems = json::array();
-    for (const auto& p : r.state.problems) {
-      problems.push_back({{"id", p.id}, {"message", p.located()}});
-    }
-    j["problems"] = problems;
     render::write_json(ctx.out(), j);
     return input_status(r);
   }
