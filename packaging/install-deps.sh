@@ -2,7 +2,7 @@
 # Install every build and test dependency of memmap from Debian's packages.
 # Idempotent; run as root. Options:
 #   --vm       also what the q35 test machine needs (tests/vm/)
-#   --browser  also Chromium for the HTML map tests (or MEMMAP_BROWSER_TESTS=1)
+#   --browser  accepted for older scripts: Chromium (the HTML map test) is always installed
 #   --bench    also what bench/run needs (Google Benchmark, strace, GNU time)
 #   --fuzz     also clang and libFuzzer (the asan and fuzz presets, tests/fuzz/run)
 set -euo pipefail
@@ -19,18 +19,18 @@ pkgs=(
   dpkg-dev file                # packaging/build-deb.sh: CPack DEB with dpkg-shlibdeps
   ansible-core                 # the docs/fleet playbook test
   strace                       # the read-only guarantee test (tests/cli/readonly-strace.sh)
+  chromium                     # the HTML map in a real browser (tests/cli/map-browser.sh)
 )
 for arg in "$@"; do
   case "$arg" in
     --vm) pkgs+=(qemu-system-x86 busybox-static cpio xz-utils zstd kmod jq) ;;  # + kernel: tests/vm/fetch-kernel.sh
-    --browser) pkgs+=(chromium) ;;
+    --browser) ;;
     --bench) pkgs+=(libbenchmark-dev strace time python3) ;;
     --fuzz) pkgs+=(clang libclang-rt-14-dev) ;;  # clang 14: -fsanitize=fuzzer,address,undefined
     -h|--help) sed -n '2,8p' "$0"; exit 0 ;;
     *) echo "install-deps.sh: unknown option '$arg'" >&2; exit 2 ;;
   esac
 done
-if [ "${MEMMAP_BROWSER_TESTS:-0}" = 1 ]; then pkgs+=(chromium); fi
 
 if [ "$(id -u)" -ne 0 ]; then
   echo "install-deps.sh: run as root (apt-get install needs it)" >&2
