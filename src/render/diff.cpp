@@ -43,8 +43,15 @@ render_changes_text(const std::vector<model::Change>& changes, const Style& styl
     } else if (c.after) {
       what = span_text(*c.after);
     }
-    if (!c.before_value.empty() || !c.after_value.empty()) {
-      what += (what.empty() ? "" : "  ") + c.before_value + " -> " + c.after_value;
+    // A value on one side only (an added or resolved finding) is shown alone, no arrow.
+    std::string values;
+    if (!c.before_value.empty() && !c.after_value.empty()) {
+      values = c.before_value + " -> " + c.after_value;
+    } else {
+      values = c.before_value.empty() ? c.after_value : c.before_value;
+    }
+    if (!values.empty()) {
+      what += (what.empty() ? "" : "  ") + values;
     }
     if (!c.detail.empty()) {
       what += (what.empty() ? "(" : "  (") + c.detail + ")";
@@ -72,8 +79,11 @@ change_to_json(const model::Change& c)
   if (c.after) {
     j["after"] = span_json(*c.after);
   }
-  if (!c.before_value.empty() || !c.after_value.empty()) {
+  // Each side's value only where that side has one (memmap(8): absent, never "").
+  if (!c.before_value.empty()) {
     j["before_value"] = c.before_value;
+  }
+  if (!c.after_value.empty()) {
     j["after_value"] = c.after_value;
   }
   if (!c.detail.empty()) {

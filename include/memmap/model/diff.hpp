@@ -35,8 +35,8 @@ struct Change {
   std::vector<std::string> path;       // "PCI Bus 0000:00", "0000:00:02.0"
   std::optional<Span> before;          // address range in A (absent: added, or hidden)
   std::optional<Span> after;           // address range in B
-  std::string before_value;            // for non-address changes
-  std::string after_value;
+  std::string before_value;            // for non-address changes; "" when A has none
+  std::string after_value;             // "" when B has none (a removed finding)
   std::string detail;                  // e.g. "moved and resized"
 };
 
