@@ -5,6 +5,13 @@
 
 namespace memmap::analyze {
 
+const std::vector<std::string>&
+source_names()
+{
+  static const std::vector<std::string> k_names = {"iomem", "ioports", "pci", "iommu"};
+  return k_names;
+}
+
 const std::vector<Check>&
 check_registry()
 {
@@ -122,6 +129,18 @@ run_audit(const AuditSources& src, const std::set<std::string>& only,
   for (auto& f : res.findings) {
     f.fingerprint = fingerprint(f);
   }
+  res.sources = src.status;
+  bool asked_any_only = !only.empty();
+  for (const auto& id : only) {
+    const Check* c = find_check(id);
+    asked_any_only = asked_any_only && c && c->needs == Needs::any;
+  }
+  bool looked = false;
+  for (const auto& id : res.checks_run) {
+    const Check* c = find_check(id);
+    looked = looked || (c && c->needs != Needs::any);
+  }
+  res.nothing_checked = res.checks_run.empty() || (!looked && !asked_any_only);
   std::stable_sort(res.findings.begin(), res.findings.end(),
                    [](const Finding& a, const Finding& b) {
                      if (rank(a.severity) != rank(b.severity)) {
@@ -133,6 +152,24 @@ run_audit(const AuditSources& src, const std::set<std::string>& only,
                      return a.subject.start.value_or(0) < b.subject.start.value_or(0);
                    });
   return res;
+}
+
+AuditVerdict
+judge(const AuditResult& res, Severity threshold, const std::vector<std::string>& required)
+{
+  AuditVerdict v;
+  v.nothing_checked = res.nothing_checked;
+  for (const auto& name : required) {
+    const auto it = std::find_if(res.sources.begin(), res.sources.end(),
+                                 [&](const SourceStatus& s) { return s.name == name; });
+    if (it == res.sources.end() || !it->read) {
+      v.missing.push_back(name);
+    }
+  }
+  for (const auto& f : res.findings) {
+    v.reaching_threshold += rank(f.severity) <= rank(threshold) ? 1 : 0;
+  }
+  return v;
 }
 
 } // namespace memmap::analyze

@@ -10,6 +10,7 @@
 #include <memmap/source/sysroot.hpp>
 
 #include <fmt/format.h>
+#include <algorithm>
 #include <fstream>
 #include <set>
 #include <sstream>
@@ -27,6 +28,7 @@ struct AuditArgs {
   std::string write_baseline;
   std::string junit;
   std::string format = "text";
+  std::vector<std::string> require;  // --require: sources whose absence is exit 3
 };
 
 const char*
@@ -104,39 +106,6 @@ write_text_file(const std::string& path, const std::string& text)
   }
 }
 
-// The PCI and IOMMU parts of the model, when they can be read. The PCI model is cross-
-// referenced with the resource trees so bar-not-claimed can see the claims.
-void
-add_model_sources(Context& ctx, analyze::AuditSources& src, std::optional<iommu::IommuState>& iommu)
-{
-  // Each part comes from where the plan says (Context::plan): never this machine's devices
-  // or groups beside files that describe another machine.
-  try {
-    auto& model = ctx.pci();
-    pci::cross_reference(model, src.iomem, src.ioports);
-    src.pci = &model;
-  } catch (const SourceError& e) {
-    ctx.notice(std::string(e.what()) + " (PCI checks are skipped)");
-  } catch (const InputError& e) {
-    ctx.notice(std::string(e.what()) + " (PCI checks are skipped)");
-  }
-  const source::SysRoot* root = nullptr;
-  try {
-    root = &ctx.sysfs();
-  } catch (const SourceError& e) {
-    ctx.notice(std::string(e.what()) + " (IOMMU checks are skipped)");
-    return;
-  }
-  iommu = iommu::read_iommu_state(*root);
-  if (!iommu->groups_dir_present && iommu->units.empty()) {
-    // Not "absent": this source never held the IOMMU files (live sysfs always has the dir).
-    ctx.notice(root->display("sys/kernel/iommu_groups")
-               + ": not in this source (IOMMU checks are skipped)");
-    return;
-  }
-  src.iommu = &*iommu;
-}
-
 // Extra node_exporter series beside the findings: BAR sizes and the number of groups.
 std::string
 prometheus_extra(const analyze::AuditSources& src)
@@ -167,17 +136,52 @@ prometheus_extra(const analyze::AuditSources& src)
 void
 load_audit_model(Context& ctx, AuditModel& m)
 {
-  auto try_load = [&](auto&& fn) {
-    try {
-      return fn();
-    } catch (const SourceError& e) {
-      ctx.notice(std::string(e.what()) + " (checks that need it are skipped)");
-    }
-    return decltype(fn())(nullptr);
+  // Each part comes from where the plan says (Context::plan): never this machine's devices
+  // or groups beside files that describe another machine. What is not read is said once
+  // and kept in the result (JSON "sources"), so a verdict shows what it rests on.
+  auto& st = m.src.status;
+  auto not_read = [&](const char* name, const std::string& why, const char* skipped) {
+    ctx.notice(why + " (" + skipped + ")");
+    st.push_back({name, false, why});
   };
-  m.src.iomem = try_load([&]() -> const model::AddressSpace* { return &ctx.iomem(); });
-  m.src.ioports = try_load([&]() -> const model::AddressSpace* { return &ctx.ioports(); });
-  add_model_sources(ctx, m.src, m.iommu);
+  auto tree = [&](const char* name, auto&& load) -> const model::AddressSpace* {
+    try {
+      const model::AddressSpace& sp = load();
+      st.push_back({name, true, sp.source});
+      return &sp;
+    } catch (const SourceError& e) {
+      not_read(name, e.what(), "checks that need it are skipped");
+    }
+    return nullptr;
+  };
+  m.src.iomem = tree("iomem", [&]() -> const model::AddressSpace& { return ctx.iomem(); });
+  m.src.ioports = tree("ioports", [&]() -> const model::AddressSpace& { return ctx.ioports(); });
+  try {
+    auto& model = ctx.pci();
+    pci::cross_reference(model, m.src.iomem, m.src.ioports);
+    m.src.pci = &model;
+    st.push_back({"pci", true, model.source});
+  } catch (const SourceError& e) {
+    not_read("pci", e.what(), "PCI checks are skipped");
+  } catch (const InputError& e) {
+    not_read("pci", e.what(), "PCI checks are skipped");
+  }
+  const source::SysRoot* root = nullptr;
+  try {
+    root = &ctx.sysfs();
+  } catch (const SourceError& e) {
+    not_read("iommu", e.what(), "IOMMU checks are skipped");
+    return;
+  }
+  m.iommu = iommu::read_iommu_state(*root);
+  if (!m.iommu->groups_dir_present && m.iommu->units.empty()) {
+    // Not "absent": this source never held the IOMMU files (live sysfs always has the dir).
+    not_read("iommu", root->display("sys/kernel/iommu_groups") + ": not in this source",
+             "IOMMU checks are skipped");
+    return;
+  }
+  m.src.iommu = &*m.iommu;
+  st.push_back({"iommu", true, root->display("sys/kernel/iommu_groups")});
 }
 
 namespace {
@@ -195,6 +199,12 @@ run_audit_cmd(Context& ctx, const AuditArgs& a)
   }
   validate_ids(a.checks, "--check");
   validate_ids(a.skips, "--skip");
+  if (!a.checks.empty()
+      && std::all_of(a.checks.begin(), a.checks.end(), [&](const std::string& c) {
+           return std::find(a.skips.begin(), a.skips.end(), c) != a.skips.end();
+         })) {
+    throw UsageError("--skip removes every check --check asked for: nothing would run");
+  }
   const auto threshold = *analyze::parse_severity(a.fail_on);
 
   AuditModel m;
@@ -235,14 +245,19 @@ run_audit_cmd(Context& ctx, const AuditArgs& a)
   } else {
     render::render_audit_text(res, threshold, ctx.style(), ctx.out());
   }
-  const int t = threshold == analyze::Severity::error ? 2 : threshold == analyze::Severity::warning ? 1 : 0;
-  for (const auto& f : res.findings) {
-    const int l = f.severity == analyze::Severity::error ? 2 : f.severity == analyze::Severity::warning ? 1 : 0;
-    if (l >= t) {
-      return k_exit_findings;
-    }
+  const auto verdict = analyze::judge(res, threshold, a.require);
+  if (verdict.nothing_checked) {
+    ctx.err() << "memmap: audit checked nothing"
+              << (a.checks.empty() ? "" : " of what --check asked for")
+              << ": none of its sources could be read (exit 3)\n";
+    return k_exit_unreadable;
   }
-  return k_exit_ok;
+  if (!verdict.missing.empty()) {
+    ctx.err() << fmt::format("memmap: --require {}: not read (exit 3)\n",
+                             fmt::join(verdict.missing, ","));
+    return k_exit_unreadable;
+  }
+  return verdict.reaching_threshold > 0 ? k_exit_findings : k_exit_ok;
 }
 
 } // namespace
@@ -265,10 +280,18 @@ add_audit_commands(CLI::App& app, CommandList& cmds)
     ->type_name("FILE");
   sub->add_option("--junit", a->junit, "Also write JUnit XML (one test case per check) to FILE")
     ->type_name("FILE");
+  sub->add_option("--require", a->require,
+                  "Exit 3 unless these sources were read: iomem, ioports, pci, iommu "
+                  "(comma-separated or repeated)")
+    ->type_name("SOURCES")
+    ->delimiter(',')
+    ->check(CLI::IsMember(analyze::source_names()));
   sub->add_option("--format", a->format, "text (default), json (as --json) or prometheus (node_exporter textfile)")
     ->type_name("FMT")
     ->check(CLI::IsMember({"text", "json", "prometheus"}));
-  sub->footer("Exit: 0 nothing reaches --fail-on, 1 something does, 2 bad usage or input, 3 nothing readable.\n"
+  sub->footer("Exit: 0 nothing reaches --fail-on, 1 something does, 2 bad usage or input, 3 no check\n"
+              "could look at a source (or a --require source was not read). --fail-on applies to the\n"
+              "checks that ran; the report lists those skipped and the sources not read.\n"
               "Examples: memmap audit    memmap audit --fail-on warning --junit audit.xml\n"
               "          memmap --root SNAPSHOT audit --json    memmap audit --write-baseline known.txt\n"
               "          memmap audit --format prometheus > /var/lib/node_exporter/textfile/memmap.prom");

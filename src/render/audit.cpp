@@ -111,6 +111,15 @@ render_audit_text(const AuditResult& res, Severity threshold, const Style& style
   for (const auto& [id, why] : res.checks_skipped) {
     out << "  skipped " << id << ": " << why << '\n';
   }
+  for (const auto& s : res.sources) {
+    if (!s.read) {
+      out << "  source " << s.name << " unavailable: " << s.detail << '\n';
+    }
+  }
+  if (res.nothing_checked) {
+    out << style.paint("Nothing was checked: no check could look at a source.", Color::red)
+        << '\n';
+  }
 }
 
 nlohmann::ordered_json
@@ -147,6 +156,14 @@ audit_to_json(const AuditResult& res)
     skipped.push_back({{"id", id}, {"why", why}});
   }
   j["checks_skipped"] = skipped;
+  json sources = json::array();
+  for (const auto& s : res.sources) {
+    sources.push_back({{"name", s.name},
+                       {"read", s.read},
+                       {s.read ? "from" : "why", s.detail}});
+  }
+  j["sources"] = sources;
+  j["nothing_checked"] = res.nothing_checked;
   return j;
 }
 

@@ -31,4 +31,26 @@ if command -v xmllint >/dev/null; then xmllint --noout "$tmp/j.xml" || fail "jun
 import json,sys; d=json.load(sys.stdin); assert d["summary"]["warning"]==3, d["summary"]' || fail "json summary"
 # Prometheus textfile format.
 "$memmap" --iomem $bad audit --format prometheus 2>/dev/null | grep -q '^memmap_findings{check="iomem-overlap",severity="warning"} 2$' || fail "prometheus"
+# Exit 3 when nothing could be checked, or a --require source was not read; 2 for a
+# selection that leaves nothing to run.
+mkdir "$tmp/empty"
+"$memmap" --root "$tmp/empty" audit >"$tmp/out" 2>"$tmp/err"; [ $? = 3 ] || fail "empty root: want exit 3"
+grep -q "audit checked nothing" "$tmp/err" || fail "empty root: no message"
+grep -q "source pci unavailable: " "$tmp/out" || fail "empty root: sources not read not listed"
+"$memmap" --root "$tmp/empty" --json audit 2>/dev/null | python3 -c '
+import json,sys; d=json.load(sys.stdin)
+assert d["nothing_checked"] is True, d
+assert [s["name"] for s in d["sources"]]==["iomem","ioports","pci","iommu"], d["sources"]
+assert all(not s["read"] and s["why"] for s in d["sources"]), d["sources"]' || fail "empty root: json sources"
+"$memmap" --iomem $bad audit --check bar-overlap >/dev/null 2>&1; [ $? = 3 ] || fail "--check of a check whose source is missing: want exit 3"
+"$memmap" --iomem $bad audit --check iomem-overlap --skip iomem-overlap >/dev/null 2>"$tmp/err"; [ $? = 2 ] || fail "--check X --skip X: want exit 2"
+q35=fixtures/qemu-q35-iommu
+"$memmap" --root $q35 audit --require pci,iommu >/dev/null 2>&1; [ $? = 0 ] || fail "--require pci,iommu on q35: want exit 0"
+"$memmap" --root fixtures/seed-quadro-p1000 audit --require iomem --require pci >/dev/null 2>"$tmp/err"; [ $? = 3 ] || fail "--require pci without PCI: want exit 3"
+grep -q -- "--require pci: not read" "$tmp/err" || fail "--require: no message: $(cat "$tmp/err")"
+"$memmap" --root $q35 audit --require disk >/dev/null 2>&1; [ $? = 2 ] || fail "--require disk: want exit 2"
+"$memmap" --root $q35 --json audit 2>/dev/null | python3 -c '
+import json,sys; d=json.load(sys.stdin)
+assert d["nothing_checked"] is False
+assert all(s["read"] and s["from"] for s in d["sources"]), d["sources"]' || fail "q35: json sources"
 echo PASS

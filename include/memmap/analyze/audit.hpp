@@ -41,12 +41,23 @@ struct Finding {
   std::string fingerprint;             // stable: id + subject, no addresses of pointers or time
 };
 
+// One source of the audit, read or not, and what memmap knows of it.
+struct SourceStatus {
+  std::string name;    // "iomem", "ioports", "pci", "iommu" (the names --require takes)
+  bool read = false;
+  std::string detail;  // read: where from ("fixtures/x/proc/iomem"); not read: why
+};
+
+// The sources --require may name, in this order.
+const std::vector<std::string>& source_names();
+
 // Everything the checks may look at; a null pointer is a source that could not be read.
 struct AuditSources {
   const model::AddressSpace* iomem = nullptr;
   const model::AddressSpace* ioports = nullptr;
   const pci::PciModel* pci = nullptr;
   const iommu::IommuState* iommu = nullptr;
+  std::vector<SourceStatus> status;  // one entry per source_names(), filled by the loader
 };
 
 enum class Needs { any, iomem, ioports, pci, iommu, pci_and_iomem, pci_and_iommu };
@@ -67,7 +78,20 @@ struct AuditResult {
   std::vector<Finding> findings;        // sorted: severity (error first), id, subject
   std::vector<std::string> checks_run;
   std::vector<std::pair<std::string, std::string>> checks_skipped;  // id, why
+  std::vector<SourceStatus> sources;    // AuditSources::status
+  // True when no check that looks at a source ran (only "whatever is readable" checks, or
+  // none), unless the user asked for exactly those: the run verified nothing it was meant to.
+  bool nothing_checked = false;
 };
+
+// What a CI gate makes of a result (memmap(8), EXIT STATUS of audit).
+struct AuditVerdict {
+  bool nothing_checked = false;            // exit 3
+  std::vector<std::string> missing;        // --require sources not read: exit 3
+  int reaching_threshold = 0;              // findings at or above --fail-on: exit 1
+};
+AuditVerdict judge(const AuditResult& res, Severity threshold,
+                   const std::vector<std::string>& required);
 
 // Run the selected checks (`only` empty: all, minus `skip`). Fingerprints are filled in.
 AuditResult run_audit(const AuditSources& src, const std::set<std::string>& only,
