@@ -37,44 +37,50 @@ check_absent(const AuditSources& s, std::vector<Finding>& out)
   out.push_back(std::move(f));
 }
 
+// One finding per group whose endpoints span more than one slot. Bridges do not count: VFIO
+// takes a group whose bridges stay on the host (on pcieport or no driver), so an endpoint
+// that shares its group only with its own upstream ports is not "shared" for passthrough.
 void
 check_shared(const AuditSources& s, std::vector<Finding>& out)
 {
   const auto topo = iommu::topology_from_pci(*s.pci);
   const std::set<std::string> off(s.iommu->acs_redir_off.begin(), s.iommu->acs_redir_off.end());
   for (const auto& g : s.iommu->groups) {
-    const auto cause = iommu::explain_group(g.devices, topo, off);
-    if (cause.isolated || g.devices.size() < 2) {
-      continue;
-    }
-    // One finding per endpoint that shares the group with devices outside its slot.
+    std::vector<std::string> endpoints;
+    std::set<std::string> slots;
     for (const auto& bdf : g.devices) {
       const auto* d = s.pci->find(bdf);
       if (d && d->is_bridge()) {
         continue;
       }
-      std::vector<std::string> others;
-      for (const auto& o : g.devices) {
-        if (iommu::slot_of(o) != iommu::slot_of(bdf)) {
-          others.push_back(o);
-        }
-      }
-      Finding f;
-      f.id = "iommu-group-shared";
-      f.severity = Severity::warning;
-      f.subject.bdf = bdf;
-      f.subject.group = g.id;
-      std::string list;
-      for (std::size_t i = 0; i < others.size(); ++i) {
-        list += (i ? ", " : "") + others[i];
-      }
-      f.message = fmt::format("{} shares IOMMU group {} with {} ({}{})", bdf, g.id, list,
-                              cause.kind, cause.device ? " " + *cause.device : "");
-      f.evidence = {fmt::format("{}/devices: {} members", g.path, g.devices.size()), cause.reason};
-      f.hint = "It can only be passed through together with them; `memmap iommu-groups --device "
-               + bdf + "` is the pre-flight.";
-      out.push_back(std::move(f));
+      endpoints.push_back(bdf);
+      slots.insert(iommu::slot_of(bdf));
     }
+    if (slots.size() < 2) {
+      continue;
+    }
+    const auto cause = iommu::explain_group(g.devices, topo, off);
+    Finding f;
+    f.id = "iommu-group-shared";
+    f.severity = Severity::warning;
+    // Keyed by its first endpoint (group numbers change between boots; the fingerprint
+    // follows the device).
+    f.subject.bdf = endpoints.front();
+    f.subject.group = g.id;
+    std::string list;
+    for (std::size_t i = 0; i < endpoints.size(); ++i) {
+      list += (i ? ", " : "") + endpoints[i];
+    }
+    f.message = fmt::format("IOMMU group {} holds {} endpoints of {} slots: {} ({}{})", g.id,
+                            endpoints.size(), slots.size(), list, cause.kind,
+                            cause.device ? " " + *cause.device : "");
+    const std::size_t bridges = g.devices.size() - endpoints.size();
+    f.evidence = {fmt::format("{}/devices: {} members ({} bridge{})", g.path, g.devices.size(),
+                              bridges, bridges == 1 ? "" : "s"),
+                  cause.reason};
+    f.hint = "They can only be passed through together; `memmap iommu-groups --device "
+             + endpoints.front() + "` is the pre-flight.";
+    out.push_back(std::move(f));
   }
 }
 
@@ -112,8 +118,9 @@ add_iommu_checks(std::vector<Check>& out)
   out.push_back({"iommu-absent", Severity::info, Needs::iommu,
                  "No IOMMU is active", check_absent});
   out.push_back({"iommu-group-shared", Severity::warning, Needs::pci_and_iommu,
-                 "An endpoint shares its IOMMU group with devices of another slot (reason "
-                 "included; functions of one slot sharing a group are normal)",
+                 "An IOMMU group holds endpoints of more than one slot: one finding per group "
+                 "(functions of one slot, and an endpoint with its own upstream ports, are "
+                 "normal)",
                  check_shared});
   out.push_back({"iommu-no-group", Severity::warning, Needs::pci_and_iommu,
                  "A PCI function in no IOMMU group while an IOMMU is active", check_no_group});

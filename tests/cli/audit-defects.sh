@@ -33,11 +33,17 @@ want = [
     ("reserved-region-overlap", "0000:05:00.0", 0, "warning"),
     ("dma-mask-below-ram", "0000:01:00.0", None, "warning"),
     ("iommu-no-group", "0000:00:1f.3", None, "warning"),
-    ("iommu-group-shared", "0000:04:00.0", None, "warning"),
+    # Not planted: group 3 of the q35 capture itself (two endpoints below a root port
+    # without ACS). Group 8 (04:00.0 and its own downstream port) is not shared.
+    ("iommu-group-shared", "0000:06:00.0", None, "warning"),
     ("rebar-not-max", "0000:01:00.0", 1, "info"),
 ]
 have = {(f["id"], f["subject"]["bdf"], f["subject"]["bar"], f["severity"]) for f in d}
 missing = [w for w in want if w not in have]
+noise = [f for f in d if f["id"] == "iommu-group-shared" and f["subject"]["bdf"] in ("0000:04:00.0", "0000:05:00.0", "0000:07:00.0")]
+if noise:
+    print("FAIL: iommu-group-shared for an endpoint alone with its ports, or twice for one group:", noise)
+    sys.exit(1)
 if missing:
     print("FAIL: planted defects not found:", missing)
     sys.exit(1)
