@@ -1,6 +1,10 @@
 #include <memmap/analyze/audit.hpp>
 
+#include <memmap/pci/device.hpp>
+
 #include <algorithm>
+#include <map>
+#include <tuple>
 #include <fmt/format.h>
 
 namespace memmap::analyze {
@@ -108,6 +112,76 @@ rank(Severity s)
   return s == Severity::error ? 0 : s == Severity::warning ? 1 : 2;
 }
 
+// Which findings follow from which, about the same BAR (or ROM): the effect is named first,
+// then the causes it can have, most fundamental first.
+struct CauseRule {
+  const char* effect;
+  std::vector<const char*> causes;
+};
+const std::vector<CauseRule>&
+cause_rules()
+{
+  static const std::vector<CauseRule> k_rules = {
+    // A BAR placed outside its bridge's windows is not forwarded there: the kernel cannot
+    // claim it, and its address may land on anything else.
+    {"bar-not-claimed", {"bar-outside-window", "bar-overlap", "bar-overlaps-ram", "bar-misaligned"}},
+    {"reserved-region-overlap", {"bar-outside-window", "bar-overlaps-ram"}},
+    {"bar-overlap", {"bar-outside-window"}},
+    {"bar-overlaps-ram", {"bar-outside-window"}},
+    {"rom-overlap", {"bar-outside-window"}},
+  };
+  return k_rules;
+}
+
+// Link each finding to its root cause (Finding::caused_by): the same BAR's more fundamental
+// finding by cause_rules(), or for an unassigned BAR the unassigned window of the bridge it
+// sits behind. Causes are followed to their own root.
+void
+link_causes(const AuditSources& src, std::vector<Finding>& findings)
+{
+  std::map<std::tuple<std::string, std::string, int>, const Finding*> by_subject;
+  for (const auto& f : findings) {
+    if (f.subject.bdf) {
+      by_subject.emplace(std::make_tuple(f.id, *f.subject.bdf, f.subject.bar.value_or(-1)), &f);
+    }
+  }
+  std::map<std::string, std::string> cause_of;  // fingerprint -> cause fingerprint
+  for (const auto& f : findings) {
+    if (!f.subject.bdf) {
+      continue;
+    }
+    const int bar = f.subject.bar.value_or(-1);
+    for (const auto& rule : cause_rules()) {
+      if (f.id != rule.effect) {
+        continue;
+      }
+      for (const char* c : rule.causes) {
+        if (auto it = by_subject.find({c, *f.subject.bdf, bar}); it != by_subject.end()) {
+          cause_of[f.fingerprint] = it->second->fingerprint;
+          break;
+        }
+      }
+    }
+    if (f.id == "bar-unassigned" && src.pci && !cause_of.count(f.fingerprint)) {
+      // An unassigned window upstream (nearest first) leaves nothing to assign from.
+      for (const auto* up : src.pci->upstream_path(*f.subject.bdf)) {
+        if (auto it = by_subject.find({"window-unassigned", up->bdf, -1}); it != by_subject.end()) {
+          cause_of[f.fingerprint] = it->second->fingerprint;
+          break;
+        }
+      }
+    }
+  }
+  for (auto& f : findings) {
+    auto it = cause_of.find(f.fingerprint);
+    // Follow the chain to its root (bounded: the rules above have no cycle).
+    for (int steps = 0; it != cause_of.end() && steps < 8; ++steps) {
+      f.caused_by = it->second;
+      it = cause_of.find(it->second);
+    }
+  }
+}
+
 } // namespace
 
 AuditResult
@@ -129,6 +203,7 @@ run_audit(const AuditSources& src, const std::set<std::string>& only,
   for (auto& f : res.findings) {
     f.fingerprint = fingerprint(f);
   }
+  link_causes(src, res.findings);
   res.sources = src.status;
   bool asked_any_only = !only.empty();
   for (const auto& id : only) {

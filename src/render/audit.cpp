@@ -76,8 +76,12 @@ render_audit_text(const AuditResult& res, Severity threshold, const Style& style
   const std::pair<Severity, Color> sections[] = {
     {Severity::error, Color::red}, {Severity::warning, Color::yellow}, {Severity::info, Color::dim}};
   std::map<Severity, int> count;
+  std::map<std::string, const Finding*> by_fp;
+  int roots = 0;
   for (const auto& f : res.findings) {
     ++count[f.severity];
+    by_fp.emplace(f.fingerprint, &f);
+    roots += f.caused_by.empty() ? 1 : 0;
   }
   for (auto [sev, color] : sections) {
     if (!count[sev]) {
@@ -91,6 +95,10 @@ render_audit_text(const AuditResult& res, Severity threshold, const Style& style
       const auto subj = subject_text(f);
       out << "  " << style.paint(f.id, Color::bold) << (subj.empty() ? "" : "  " + subj) << ": "
           << f.message << '\n';
+      if (auto c = by_fp.find(f.caused_by); !f.caused_by.empty() && c != by_fp.end()) {
+        const auto cs = subject_text(*c->second);
+        out << "      caused by: " << c->second->id << (cs.empty() ? "" : " " + cs) << '\n';
+      }
       for (const auto& e : f.evidence) {
         out << "      " << e << '\n';
       }
@@ -107,7 +115,11 @@ render_audit_text(const AuditResult& res, Severity threshold, const Style& style
   out << fmt::format("{} checks run, {} skipped; {} error, {} warning, {} info", res.checks_run.size(),
                      res.checks_skipped.size(), count[Severity::error], count[Severity::warning],
                      count[Severity::info]);
-  out << fmt::format(" ({} at or above '{}')\n", at_or_above, model::to_string(threshold));
+  out << fmt::format(" ({} at or above '{}')", at_or_above, model::to_string(threshold));
+  if (roots != static_cast<int>(res.findings.size())) {
+    out << fmt::format("; {} root cause{}", roots, roots == 1 ? "" : "s");
+  }
+  out << '\n';
   for (const auto& [id, why] : res.checks_skipped) {
     out << "  skipped " << id << ": " << why << '\n';
   }
@@ -144,6 +156,7 @@ audit_to_json(const AuditResult& res)
     fj["evidence"] = f.evidence;
     fj["hint"] = f.hint;
     fj["fingerprint"] = f.fingerprint;
+    fj["caused_by"] = f.caused_by.empty() ? json(nullptr) : json(f.caused_by);
     findings.push_back(std::move(fj));
     ++summary[model::to_string(f.severity)];
   }

@@ -40,6 +40,13 @@ want = [
 ]
 have = {(f["id"], f["subject"]["bdf"], f["subject"]["bar"], f["severity"]) for f in d}
 missing = [w for w in want if w not in have]
+# Root causes: the moved BAR's other findings name it; a root cause names nothing.
+fp = {(f["id"], f["subject"]["bdf"], f["subject"]["bar"]): f for f in d}
+moved = fp[("bar-outside-window", "0000:04:00.0", 0)]
+assert moved["caused_by"] is None, moved
+assert fp[("bar-not-claimed", "0000:04:00.0", 0)]["caused_by"] == moved["fingerprint"], "bar-not-claimed not linked to its cause"
+assert fp[("bar-not-claimed", "0000:09:02.0", 0)]["caused_by"] == fp[("bar-overlap", "0000:09:02.0", 0)]["fingerprint"]
+assert all(f["caused_by"] in {g["fingerprint"] for g in d} for f in d if f["caused_by"]), "caused_by names no finding"
 noise = [f for f in d if f["id"] == "iommu-group-shared" and f["subject"]["bdf"] in ("0000:04:00.0", "0000:05:00.0", "0000:07:00.0")]
 if noise:
     print("FAIL: iommu-group-shared for an endpoint alone with its ports, or twice for one group:", noise)

@@ -39,6 +39,10 @@ struct Finding {
   std::vector<std::string> evidence;   // addresses, source lines ("proc/iomem:12: ...")
   std::string hint;
   std::string fingerprint;             // stable: id + subject, no addresses of pointers or time
+  // The fingerprint of the finding this one follows from ("" when it is a root cause): a
+  // BAR outside its bridge's windows is also unclaimed and may hit a reserved region; a
+  // CI report then shows one problem, not three.
+  std::string caused_by;
 };
 
 // One source of the audit, read or not, and what memmap knows of it.
