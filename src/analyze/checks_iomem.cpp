@@ -1,6 +1,8 @@
 // Checks on the resource trees themselves (/proc/iomem, /proc/ioports).
 #include <memmap/analyze/audit.hpp>
 
+#include "overlap_runs.hpp"
+
 #include <algorithm>
 #include <fmt/format.h>
 #include <numeric>
@@ -28,43 +30,58 @@ path_of(const std::vector<const Region*>& parents, const Region& r)
   return s + r.name;
 }
 
-// Sort-and-sweep over one sibling list: O(n log n). Reports each region that starts before
-// the furthest end seen so far, against the region owning that end.
+// One sweep over one sibling list (detail::overlap_runs): one finding per stretch of
+// overlapping siblings, listing every member, so k siblings on one range are one finding.
 void
 sweep_siblings(const AddressSpace& sp, const std::vector<Region>& sibs,
                const std::vector<const Region*>& parents, std::vector<Finding>& out)
 {
-  std::vector<std::size_t> idx(sibs.size());
-  std::iota(idx.begin(), idx.end(), 0);
-  std::stable_sort(idx.begin(), idx.end(),
-                   [&](std::size_t a, std::size_t b) { return sibs[a].start < sibs[b].start; });
-  const Region* reach = nullptr;  // the sibling with the highest end so far
-  for (auto i : idx) {
-    const Region& r = sibs[i];
+  std::vector<const Region*> sorted;
+  sorted.reserve(sibs.size());
+  for (const auto& r : sibs) {
     if (r.start == 0 && r.end == 0 && !parents.empty() && !parents.back()->contains(r)) {
       continue;  // an empty resource some kernels print as 0-0 (outside-parent reports it)
     }
-    if (reach && r.start <= reach->end) {
-      const Region& a = reach->line < r.line ? *reach : r;
-      const Region& b = reach->line < r.line ? r : *reach;
+    sorted.push_back(&r);
+  }
+  std::stable_sort(sorted.begin(), sorted.end(),
+                   [](const Region* a, const Region* b) { return a->start < b->start; });
+  detail::overlap_runs(
+    sorted, [](const Region* r) { return r->start; }, [](const Region* r) { return r->end; },
+    [](const Region*, const Region*) { return true; },
+    [&](std::size_t first, std::size_t count) {
       Finding f;
       f.id = "iomem-overlap";
       f.severity = Severity::warning;
-      f.subject.start = std::max(a.start, b.start);
-      f.subject.end = std::min(a.end, b.end);
-      f.subject.region = path_of(parents, b);
-      f.message = fmt::format("'{}' (line {}) overlaps its sibling '{}' (line {})", b.name,
-                              b.line, a.name, a.line);
-      f.evidence = {line_evidence(sp, a), line_evidence(sp, b)};
+      std::uint64_t last = 0;
+      for (std::size_t i = first; i < first + count; ++i) {
+        last = std::max(last, sorted[i]->end);
+      }
+      if (count == 2) {
+        const Region& a = sorted[first]->line < sorted[first + 1]->line ? *sorted[first] : *sorted[first + 1];
+        const Region& b = sorted[first]->line < sorted[first + 1]->line ? *sorted[first + 1] : *sorted[first];
+        f.subject.start = std::max(a.start, b.start);
+        f.subject.end = std::min(a.end, b.end);
+        f.subject.region = path_of(parents, b);
+        f.message = fmt::format("'{}' (line {}) overlaps its sibling '{}' (line {})", b.name,
+                                b.line, a.name, a.line);
+        f.evidence = {line_evidence(sp, a), line_evidence(sp, b)};
+      } else {
+        const Region& a = *sorted[first];
+        f.subject.start = a.start;
+        f.subject.end = last;
+        f.subject.region = path_of(parents, a);
+        f.message = fmt::format("{} siblings overlap in {:#x}-{:#x}, from '{}' (line {})", count,
+                                a.start, last, a.name, a.line);
+        for (std::size_t i = first; i < first + count; ++i) {
+          f.evidence.push_back(line_evidence(sp, *sorted[i]));
+        }
+      }
       f.hint = "The kernel's resource tree never holds overlapping siblings: if this file "
                "was edited, recapture it (`cat /proc/iomem` as root); if it came straight "
                "from the kernel, it is a resource-management bug worth reporting.";
       out.push_back(std::move(f));
-    }
-    if (!reach || r.end > reach->end) {
-      reach = &r;
-    }
-  }
+    });
 }
 
 void

@@ -1,11 +1,14 @@
 // Checks on PCI devices: BAR placement and overlap, windows, Resizable BAR, ROMs, DMA reach.
 #include <memmap/analyze/audit.hpp>
 
+#include "overlap_runs.hpp"
+
 #include <memmap/iommu/groups.hpp>
 #include <memmap/pci/device.hpp>
 
 #include <algorithm>
 #include <map>
+#include <set>
 #include <tuple>
 #include <fmt/format.h>
 
@@ -149,72 +152,110 @@ device_spans(const pci::PciModel& m, bool with_roms)
   return v;
 }
 
-// Sort and sweep: report pairs of different devices whose spans overlap. O(n log n) plus
-// the pairs found.
+// The overlap runs of `spans` (one sweep, detail::overlap_runs) that hold more than one
+// device: `report(first, count, devices)`.
 template <typename Fn>
 void
-sweep(const std::vector<Span>& v, Fn&& report)
+device_overlaps(const std::vector<Span>& spans, Fn&& report)
 {
-  std::vector<const Span*> active;
-  for (const auto& s : v) {
-    std::erase_if(active, [&](const Span* a) { return a->end < s.start || a->io != s.io; });
-    for (const auto* a : active) {
-      if (a->dev != s.dev) {
-        report(*a, s);
+  detail::overlap_runs(
+    spans, [](const Span& x) { return x.start; }, [](const Span& x) { return x.end; },
+    [](const Span& a, const Span& b) { return a.io == b.io; },
+    [&](std::size_t first, std::size_t count) {
+      std::set<const Device*> devs;
+      for (std::size_t i = first; i < first + count; ++i) {
+        devs.insert(spans[i].dev);
       }
-    }
-    active.push_back(&s);
-  }
+      if (devs.size() >= 2) {
+        report(first, count, devs.size());
+      }
+    });
 }
 
+std::string
+span_text(const Span& x)
+{
+  return fmt::format("{} {} {:#x}-{:#x}", x.dev->bdf, bar_name(x.index), x.start, x.end);
+}
+
+// One finding per stretch of addresses that BARs of two or more devices decode, listing
+// every member (k members: one finding, not k(k-1)/2).
 void
 check_overlap(const AuditSources& s, std::vector<Finding>& out)
 {
-  sweep(device_spans(*s.pci, false), [&](const Span& a, const Span& b) {
+  const auto spans = device_spans(*s.pci, false);
+  device_overlaps(spans, [&](std::size_t first, std::size_t count, std::size_t ndev) {
+    const Span& a = spans[first];
+    const Span& b = spans[first + 1];
+    std::uint64_t last = 0;
     Finding f;
     f.id = "bar-overlap";
     f.severity = Severity::error;
+    // Keyed by the second member (the first one overlapped), as a pair was before.
     f.subject.bdf = b.dev->bdf;
     f.subject.bar = b.index;
-    f.subject.start = std::max(a.start, b.start);
+    for (std::size_t i = first; i < first + count; ++i) {
+      f.evidence.push_back(span_text(spans[i]));
+      last = std::max(last, spans[i].end);
+    }
+    f.subject.start = b.start;
     f.subject.end = std::min(a.end, b.end);
-    f.message = fmt::format("{} of {} overlaps {} of {}", bar_name(b.index), b.dev->bdf,
-                            bar_name(a.index), a.dev->bdf);
-    f.evidence = {fmt::format("{} {} {:#x}-{:#x}", a.dev->bdf, bar_name(a.index), a.start, a.end),
-                  fmt::format("{} {} {:#x}-{:#x}", b.dev->bdf, bar_name(b.index), b.start, b.end)};
+    f.message = count == 2
+                  ? fmt::format("{} of {} overlaps {} of {}", bar_name(b.index), b.dev->bdf,
+                                bar_name(a.index), a.dev->bdf)
+                  : fmt::format("{} BARs of {} devices decode overlapping addresses in "
+                                "{:#x}-{:#x}",
+                                count, ndev, a.start, last);
     f.hint = "Two devices decode the same addresses: accesses go to either. Usually firmware "
              "placement after a hotplug or resize; pci=realloc or a firmware update.";
     out.push_back(std::move(f));
   });
 }
 
+// One finding per ROM that lies in a stretch of addresses other devices' BARs or ROMs decode.
 void
 check_rom_overlap(const AuditSources& s, std::vector<Finding>& out)
 {
-  sweep(device_spans(*s.pci, true), [&](const Span& a, const Span& b) {
-    if (a.index != 6 && b.index != 6) {
-      return;  // BAR vs BAR is bar-overlap
+  const auto spans = device_spans(*s.pci, true);
+  device_overlaps(spans, [&](std::size_t first, std::size_t count, std::size_t) {
+    for (std::size_t r = first; r < first + count; ++r) {
+      const Span& rom = spans[r];
+      if (rom.index != 6) {
+        continue;  // BAR vs BAR is bar-overlap
+      }
+      std::vector<const Span*> others;
+      for (std::size_t i = first; i < first + count; ++i) {
+        if (spans[i].dev != rom.dev && spans[i].start <= rom.end && rom.start <= spans[i].end) {
+          others.push_back(&spans[i]);
+        }
+      }
+      if (others.empty()) {
+        continue;
+      }
+      const bool enabled = rom.dev->rom && rom.dev->rom->enabled;
+      Finding f;
+      f.id = "rom-overlap";
+      f.severity = enabled ? Severity::error : Severity::warning;
+      f.subject.bdf = rom.dev->bdf;
+      f.subject.bar = 6;
+      f.subject.start = std::max(rom.start, others.front()->start);
+      f.subject.end = std::min(rom.end, others.front()->end);
+      f.message =
+        others.size() == 1
+          ? fmt::format("the {} expansion ROM of {} overlaps {} of {}",
+                        enabled ? "enabled" : "disabled", rom.dev->bdf,
+                        bar_name(others.front()->index), others.front()->dev->bdf)
+          : fmt::format("the {} expansion ROM of {} overlaps {} BARs or ROMs of other devices",
+                        enabled ? "enabled" : "disabled", rom.dev->bdf, others.size());
+      f.evidence = {fmt::format("{} ROM {:#x}-{:#x}", rom.dev->bdf, rom.start, rom.end)};
+      for (const auto* o : others) {
+        f.evidence.push_back(span_text(*o));
+      }
+      f.hint = enabled ? "An enabled ROM decodes these addresses too: disable it or move it."
+                       : "Harmless while the ROM stays disabled; reading it (e.g. a VM's "
+                         "romfile) would enable it over the other device.";
+      out.push_back(std::move(f));
     }
-    const Span& rom = b.index == 6 ? b : a;
-    const Span& other = b.index == 6 ? a : b;
-    const bool enabled = rom.dev->rom && rom.dev->rom->enabled;
-    Finding f;
-    f.id = "rom-overlap";
-    f.severity = enabled ? Severity::error : Severity::warning;
-    f.subject.bdf = rom.dev->bdf;
-    f.subject.bar = 6;
-    f.subject.start = std::max(a.start, b.start);
-    f.subject.end = std::min(a.end, b.end);
-    f.message = fmt::format("the {} expansion ROM of {} overlaps {} of {}",
-                            enabled ? "enabled" : "disabled", rom.dev->bdf,
-                            bar_name(other.index), other.dev->bdf);
-    f.evidence = {fmt::format("{} ROM {:#x}-{:#x}", rom.dev->bdf, rom.start, rom.end),
-                  fmt::format("{} {} {:#x}-{:#x}", other.dev->bdf, bar_name(other.index),
-                              other.start, other.end)};
-    f.hint = enabled ? "An enabled ROM decodes these addresses too: disable it or move it."
-                     : "Harmless while the ROM stays disabled; reading it (e.g. a VM's "
-                       "romfile) would enable it over the other device.";
-    out.push_back(std::move(f));
   });
 }
 

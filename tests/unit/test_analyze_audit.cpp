@@ -1,6 +1,9 @@
 #include <catch2/catch.hpp>
 
 #include <memmap/analyze/audit.hpp>
+#include <memmap/pci/device.hpp>
+
+#include <fmt/format.h>
 #include <memmap/render/audit.hpp>
 #include <memmap/source/resource_tree.hpp>
 
@@ -148,4 +151,47 @@ TEST_CASE("checks whose source is missing are skipped, with why", "[audit]")
   CHECK(res.findings.empty());
   CHECK_FALSE(res.checks_skipped.empty());
   CHECK(res.checks_skipped[0].second == "needs /proc/iomem");
+}
+
+TEST_CASE("overlap findings grow with the machine, not its square", "[audit][scale]")
+{
+  // k siblings on one range: one finding listing k members (was k-1 or k(k-1)/2).
+  std::string text = "00000000-0fffffff : PCI Bus 0000:00\n";
+  for (int i = 0; i < 50; ++i) {
+    text += "  00100000-001fffff : dev" + std::to_string(i) + "\n";
+  }
+  text += "  00300000-003fffff : alone\n";
+  const auto f = audit(parse(text), "iomem-overlap");
+  REQUIRE(f.size() == 1);
+  CHECK(f[0].evidence.size() == 50);
+  CHECK(f[0].message == "50 siblings overlap in 0x100000-0x1fffff, from 'dev0' (line 2)");
+
+  // k devices whose BAR0 decodes one range, and a ROM over them: one finding each.
+  pci::PciModel m;
+  for (int i = 0; i < 40; ++i) {
+    pci::Device d;
+    d.bdf = fmt::format("0000:{:02x}:00.0", i + 1);
+    pci::Bar b;
+    b.index = 0;
+    b.cpu_address = 0xf0000000;
+    b.size = 0x100000;
+    d.bars.push_back(b);
+    m.devices.push_back(std::move(d));
+  }
+  pci::Device r;
+  r.bdf = "0000:80:00.0";
+  r.rom = pci::Rom{};
+  r.rom->cpu_address = 0xf0080000;
+  r.rom->size = 0x80000;
+  m.devices.push_back(std::move(r));
+  analyze::AuditSources src;
+  src.pci = &m;
+  const auto bars = analyze::run_audit(src, {"bar-overlap"}, {}).findings;
+  REQUIRE(bars.size() == 1);
+  CHECK(bars[0].evidence.size() == 40);
+  CHECK(bars[0].message == "40 BARs of 40 devices decode overlapping addresses in 0xf0000000-0xf00fffff");
+  const auto roms = analyze::run_audit(src, {"rom-overlap"}, {}).findings;
+  REQUIRE(roms.size() == 1);
+  CHECK(roms[0].subject.bdf == "0000:80:00.0");
+  CHECK(roms[0].evidence.size() == 41);  // the ROM and the 40 BARs it overlaps
 }
