@@ -474,6 +474,29 @@ check_dma_mask(const AuditSources& s, std::vector<Finding>& out)
   }
 }
 
+// Which side of a BAR a reserved region is compared with. msi and reserved regions are IOVA
+// (bus) ranges a device cannot use for DMA: they hide a BAR's bus range from its peers.
+// direct and direct-relaxable regions (RMRR, IVMD) are identity maps, IOVA = CPU physical,
+// meant for RAM: one that covers a BAR's CPU physical range maps MMIO as if it were memory, a
+// firmware fault the kernel's RMRR check warns of ("not in reserved memory").
+bool
+is_direct(const std::string& type)
+{
+  return type == "direct" || type == "direct-relaxable";
+}
+
+// The range a region of `type` is compared with, or nullopt when that side is unknown (a bus
+// address not read from config space is never assumed equal to the CPU address).
+std::optional<std::pair<std::uint64_t, std::uint64_t>>
+compared_range(const Bar& b, const std::string& type)
+{
+  const auto lo = is_direct(type) ? b.cpu_address : b.bus_address;
+  if (!lo) {
+    return std::nullopt;
+  }
+  return std::make_pair(*lo, *lo + *b.size - 1);
+}
+
 void
 check_reserved_overlap(const AuditSources& s, std::vector<Finding>& out)
 {
@@ -497,7 +520,7 @@ check_reserved_overlap(const AuditSources& s, std::vector<Finding>& out)
     ranges;
   for (const auto& g : s.iommu->groups) {
     for (const auto& rr : g.reserved) {
-      if (rr.type == "msi" || rr.type == "reserved") {  // direct regions map RAM (RMRRs)
+      if (rr.type == "msi" || rr.type == "reserved" || is_direct(rr.type)) {
         ranges[{rr.start, rr.end, rr.type}].emplace_back(&g, &rr);
       }
     }
@@ -509,9 +532,8 @@ check_reserved_overlap(const AuditSources& s, std::vector<Finding>& out)
         if (!has_range(b) || b.kind == BarKind::io) {
           continue;
         }
-        const std::uint64_t lo = b.bus_address.value_or(*bar_addr(b));
-        const std::uint64_t hi = lo + *b.size - 1;
-        if (lo <= re && rs <= hi) {
+        const auto r = compared_range(b, type);
+        if (r && r->first <= re && rs <= r->second) {
           Key k{&d, b.index, rs, re, type};
           for (const auto& [g, rr] : owners) {
             hits[k].push_back(g);
@@ -528,22 +550,30 @@ check_reserved_overlap(const AuditSources& s, std::vector<Finding>& out)
         b = &x;
       }
     }
-    auto f = bar_finding("reserved-region-overlap", Severity::warning, *k.dev, *b);
+    const bool direct = is_direct(k.type);
+    auto f = bar_finding("reserved-region-overlap", direct ? Severity::error : Severity::warning,
+                         *k.dev, *b);
     f.subject.group = groups.front()->id;
-    const std::uint64_t lo = b->bus_address.value_or(*bar_addr(*b));
+    const auto r = *compared_range(*b, k.type);
     std::string ids;
     for (std::size_t i = 0; i < groups.size(); ++i) {
       ids += (i ? ", " : "") + std::to_string(groups[i]->id);
     }
-    f.message = fmt::format("{} of {} (bus {:#x}-{:#x}) overlaps the {} region {:#x}-{:#x} of "
+    f.message = fmt::format("{} of {} ({} {:#x}-{:#x}) overlaps the {} region {:#x}-{:#x} of "
                             "IOMMU group{} {}",
-                            bar_name(k.bar), k.dev->bdf, lo, lo + *b->size - 1, k.type, k.start,
-                            k.end, groups.size() == 1 ? "" : "s", ids);
+                            bar_name(k.bar), k.dev->bdf, direct ? "CPU physical" : "bus",
+                            r.first, r.second, k.type, k.start, k.end,
+                            groups.size() == 1 ? "" : "s", ids);
     f.evidence = {bar_evidence(*k.dev, *b),
                   fmt::format("{}/reserved_regions:{}: {:#018x} {:#018x} {}", groups.front()->path,
                               first.at(k)->line, k.start, k.end, k.type)};
-    f.hint = "Devices of those groups cannot reach this BAR peer-to-peer: the IOVA range is "
-             "reserved.";
+    f.hint = direct
+               ? "A direct (identity-mapped) region is an RMRR/IVMD the firmware declares for "
+                 "RAM a device keeps using; one over MMIO is a firmware fault (the kernel warns "
+                 "\"not in reserved memory\"): report it to the vendor. Devices of these groups "
+                 "may be refused for passthrough while it stands."
+               : "Devices of those groups cannot reach this BAR peer-to-peer: the IOVA range is "
+                 "reserved.";
     out.push_back(std::move(f));
   }
 }
@@ -620,7 +650,8 @@ add_pci_checks(std::vector<Check>& out)
                  "A driver's DMA mask cannot reach all RAM and no translating IOMMU covers it",
                  check_dma_mask});
   out.push_back({"reserved-region-overlap", Severity::warning, Needs::pci_and_iommu,
-                 "A BAR's bus range overlaps an IOMMU group's msi/reserved region",
+                 "A BAR's bus range overlaps an IOMMU group's msi/reserved region, or its CPU "
+                 "physical range a direct (identity-mapped RMRR/IVMD) region: an error",
                  check_reserved_overlap});
   out.push_back({"view-truncated", Severity::warning, Needs::any,
                  "The view is incomplete: addresses hidden from non-root readers, or config "

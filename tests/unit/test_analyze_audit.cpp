@@ -1,6 +1,7 @@
 #include <catch2/catch.hpp>
 
 #include <memmap/analyze/audit.hpp>
+#include <memmap/iommu/groups.hpp>
 #include <memmap/pci/device.hpp>
 
 #include <fmt/format.h>
@@ -194,4 +195,64 @@ TEST_CASE("overlap findings grow with the machine, not its square", "[audit][sca
   REQUIRE(roms.size() == 1);
   CHECK(roms[0].subject.bdf == "0000:80:00.0");
   CHECK(roms[0].evidence.size() == 41);  // the ROM and the 40 BARs it overlaps
+}
+
+TEST_CASE("reserved regions: msi/reserved on the bus side, direct on the CPU side", "[audit][iommu]")
+{
+  // One BAR behind a host bridge with an offset: bus 0xfee00000, CPU 0x80fee00000.
+  for (const bool offset : {false, true}) {
+    const std::uint64_t cpu = offset ? 0x80fee00000ULL : 0xfee00000ULL;
+    pci::PciModel m;
+    pci::Device d;
+    d.bdf = "0000:01:00.0";
+    pci::Bar b;
+    b.index = 0;
+    b.bus_address = 0xfee00000;
+    b.cpu_address = cpu;
+    b.size = 0x10000;
+    d.bars.push_back(b);
+    pci::Device no_bus = d;  // a BAR whose register was not read: its bus side is unknown
+    no_bus.bdf = "0000:02:00.0";
+    no_bus.bars[0].bus_address.reset();
+    m.devices = {d, no_bus};
+    struct Case {
+      const char* type;
+      std::uint64_t start;
+      bool hit_01;
+      bool error;
+    };
+    const Case cases[] = {
+      {"msi", 0xfee00000, true, false},            // bus side
+      {"reserved", 0xfee00000, true, false},       // bus side
+      {"direct", 0xfee00000, !offset, true},       // CPU side: hits only without an offset
+      {"direct-relaxable", cpu, true, true},       // CPU side
+      {"msi", cpu, !offset, false},                // the CPU range is not what msi compares
+      {"direct", 0x10000000, false, true},         // no overlap at all
+    };
+    for (const auto& c : cases) {
+      INFO("offset " << offset << " type " << c.type << " at " << std::hex << c.start);
+      iommu::IommuState st;
+      iommu::Group g;
+      g.id = 3;
+      g.reserved.push_back({c.start, c.start + 0xfffff, c.type, 1});
+      st.groups.push_back(g);
+      iommu::Group empty;  // a group with no reserved region at all
+      empty.id = 4;
+      st.groups.push_back(empty);
+      analyze::AuditSources src;
+      src.pci = &m;
+      src.iommu = &st;
+      const auto f = analyze::run_audit(src, {"reserved-region-overlap"}, {}).findings;
+      std::set<std::string> devs;
+      for (const auto& x : f) {
+        devs.insert(*x.subject.bdf);
+        CHECK((x.severity == analyze::Severity::error) == c.error);
+        CHECK(x.subject.group == 3);
+      }
+      CHECK(devs.count("0000:01:00.0") == (c.hit_01 ? 1u : 0u));
+      // 02:00.0's bus address is unknown: compared only on the CPU side (direct regions).
+      const bool cpu_side = std::string(c.type).rfind("direct", 0) == 0;
+      CHECK(devs.count("0000:02:00.0") == (cpu_side && c.hit_01 ? 1u : 0u));
+    }
+  }
 }
