@@ -36,7 +36,7 @@ table=(
   "snapshot;0;not root;snapshot $tmp/o/snap"
   "diff;0 1;every address reads as zero;diff $tmp/o/snap live"
   "audit;0 1;every address reads as zero;audit"
-  "resolve;0 1;every address reads as zero;resolve 0x1000"
+  "resolve;3;every address reads as zero;resolve 0x1000"
 )
 known=" "
 for row in "${table[@]}"; do known+="$(echo "$row" | cut -d';' -f4 | sed 's/^--json //' | cut -d' ' -f1) "; done
