@@ -1,6 +1,14 @@
 // Why devices share an IOMMU group, derived from the PCI topology and decoded ACS the way
-// the kernel groups devices (pci_device_group(), pci_acs_enabled(), pci_acs_path_enabled()
-// in drivers/iommu/iommu.c and drivers/pci/pci.c).
+// the kernel groups devices (pci_device_group(), get_pci_alias_group(),
+// get_pci_function_alias_group() in drivers/iommu/iommu.c; pci_for_each_dma_alias() in
+// drivers/pci/search.c; pci_acs_enabled(), pci_acs_path_enabled() in drivers/pci/pci.c; the
+// DMA alias quirks of drivers/pci/quirks.c).
+//
+// The kernel puts a device D in the group of its "anchor": the topmost bridge whose requester
+// ID D's DMA carries (a PCIe-to-PCI, conventional or PCI-to-PCIe bridge above it), else D;
+// then the topmost device above that on the way to the root bus that fails ACS, if any.
+// Anchors that are functions of one slot without ACS, or DMA aliases of each other (a quirk),
+// share one group.
 #pragma once
 
 #include <cstdint>
@@ -44,13 +52,21 @@ struct TopoDevice {
   bool config_known = true;         // false: config space too short to see the capabilities
   std::optional<std::uint16_t> acs_cap;   // ACS Capability register, if the cap exists
   std::optional<std::uint16_t> acs_ctrl;  // ACS Control register
+  // Quirks of drivers/pci/quirks.c that change grouping (apply_dma_alias_quirks()).
+  std::vector<int> dma_alias_devfns;  // other devfns on its bus it also uses for DMA
+  std::string dma_alias_quirk;        // which quirk set them, for the reason
+  bool bridge_no_alias = false;       // a PCIe-to-PCI bridge that forwards requester IDs
+  bool xlate_root = false;            // the IOMMU translates at this bridge: aliasing stops
 };
 using Topology = std::map<std::string, TopoDevice>;
 
 // The verdict on one group.
 struct Cause {
-  std::string kind;                 // alone, same-slot, no-acs, pcie-to-pci-bridge, unknown
-  std::optional<std::string> device;  // the bridge/port responsible (no-acs, pcie-to-pci-bridge)
+  std::string kind;  // alone, same-slot, no-acs, pcie-to-pci-bridge, dma-alias, unknown
+  // The device whose missing isolation merged the group (no-acs: the port or multifunction
+  // device without ACS where the kernel's walk stopped; pcie-to-pci-bridge: the bridge whose
+  // requester ID the devices behind it use; dma-alias: the device with the alias quirk).
+  std::optional<std::string> device;
   bool isolated = false;            // every member is a function of one slot
   std::string reason;               // one sentence a person can act on
 };
@@ -62,11 +78,21 @@ bool acs_isolates(const TopoDevice& dev, const std::set<std::string>& acs_redir_
 // The ACS controls a port lacks: "SV RR" etc. ("no ACS capability" when it has none).
 std::string missing_acs_controls(const TopoDevice& dev, const std::set<std::string>& acs_redir_off);
 
-// Explain why `members` (canonical BDFs, one group) share a group.
+// Explain why `members` (canonical BDFs, one group as the kernel formed it) share a group.
+// The group itself says where the kernel's walk stopped for each member (the highest device
+// on its path that is in the group); the topology says why it went that far. "unknown" names
+// the device whose config the explanation needs and could not be read, or says where the
+// topology as read contradicts the kernel's grouping.
 Cause explain_group(const std::vector<std::string>& members, const Topology& topo,
                     const std::set<std::string>& acs_redir_off);
 
 // "dddd:bb:dd" of a BDF.
 std::string slot_of(const std::string& bdf);
+
+// "dddd:bb" of a BDF.
+std::string bus_of(const std::string& bdf);
+
+// devfn (device << 3 | function) of a canonical BDF, or -1 when it does not parse.
+int devfn_of(const std::string& bdf);
 
 } // namespace memmap::iommu
