@@ -103,7 +103,12 @@ run_summary(Context& ctx)
                                                    : nlohmann::ordered_json(model::total_ram(*mem.space));
       auto ranges = nlohmann::ordered_json::array();
       for (const auto* r : model::outermost_ram(*mem.space)) {
-        ranges.push_back({{"start", render::hex0x(r->start)}, {"end", render::hex0x(r->end)}});
+        // Hidden: the ranges exist (their names are real), their addresses are unknown.
+        const bool hidden = mem.space->addresses_hidden;
+        ranges.push_back({{"start", hidden ? nlohmann::ordered_json(nullptr)
+                                           : nlohmann::ordered_json(render::hex0x(r->start))},
+                          {"end", hidden ? nlohmann::ordered_json(nullptr)
+                                         : nlohmann::ordered_json(render::hex0x(r->end))}});
       }
       m["ram_ranges"] = ranges;
       m["regions"] = mem.space->line_count;
@@ -124,6 +129,11 @@ run_summary(Context& ctx)
     }
     if (!pci.functions) {
       unread.push_back(pci.why);
+    }
+    for (const auto* s : {&mem, &io}) {
+      if (s->space && s->space->addresses_hidden) {
+        unread.push_back(s->space->source + ": addresses hidden (not root)");  // as the text says
+      }
     }
     j["unavailable"] = unread;
     render::write_json(ctx.out(), j);

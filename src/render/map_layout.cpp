@@ -475,12 +475,14 @@ map_to_json(const MapLayout& layout)
       j["owner"] = it.owner;
       j["line"] = it.source_line;
     }
-    j["start"] = hex0x(it.start);
-    j["end"] = hex0x(it.end);
+    // Hidden addresses (a non-root view) are unknown: null, never 0x0.
+    const bool hidden = layout.addresses_hidden;
+    j["start"] = hidden ? json(nullptr) : json(hex0x(it.start));
+    j["end"] = hidden ? json(nullptr) : json(hex0x(it.end));
     j["range"] = map_range_text(it, layout);
     j["size"] = map_size_text(it, layout);
-    j["shown_start"] = hex0x(it.shown_start);
-    j["shown_end"] = hex0x(it.shown_end);
+    j["shown_start"] = hidden ? json(nullptr) : json(hex0x(it.shown_start));
+    j["shown_end"] = hidden ? json(nullptr) : json(hex0x(it.shown_end));
     j["clipped_above"] = it.clipped_above;
     j["clipped_below"] = it.clipped_below;
     if (it.overlaps_previous) {

@@ -221,9 +221,13 @@ tree_to_json(const AddressSpace& space, const TreeOptions& opts, const DeviceLoo
   auto add = [&](const Region& r, int depth, const std::vector<const Region*>&) {
     stack.resize(static_cast<std::size_t>(depth) + 1);
     json node;
-    node["start"] = hex0x(r.start);
-    node["end"] = hex0x(r.end);
-    node["size"] = r.size();
+    // Hidden addresses (a non-root reader's 0-0 lines) are unknown, not 0; a region that
+    // spans all 2^64 addresses has a size no JSON integer of 64 bits holds.
+    const bool hidden = space.addresses_hidden;
+    const bool full_span = r.start == 0 && r.end == ~std::uint64_t{0};
+    node["start"] = hidden ? json(nullptr) : json(hex0x(r.start));
+    node["end"] = hidden ? json(nullptr) : json(hex0x(r.end));
+    node["size"] = hidden || full_span ? json(nullptr) : json(r.size());
     node["name"] = r.name;
     node["kind"] = model::to_string(r.kind);
     node["line"] = r.line;
