@@ -12,6 +12,7 @@
 #include <filesystem>
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <sstream>
 
 namespace memmap::cli {
@@ -136,6 +137,24 @@ str(const nlohmann::ordered_json& j, const char* key)
                                                                  : std::string();
 }
 
+// A manifest field as JSON: its string value, or null when the manifest lacks it (never "").
+nlohmann::ordered_json
+field(const nlohmann::ordered_json& j, const char* key)
+{
+  return j.is_object() && j.contains(key) && j[key].is_string() ? j[key]
+                                                                 : nlohmann::ordered_json(nullptr);
+}
+
+// Whether the capture was complete: null when the manifest does not say.
+std::optional<bool>
+complete_of(const nlohmann::ordered_json& m)
+{
+  if (m.is_object() && m.contains("complete") && m["complete"].is_boolean()) {
+    return m["complete"].get<bool>();
+  }
+  return std::nullopt;
+}
+
 std::string
 describe(const Side& s)
 {
@@ -149,11 +168,16 @@ describe(const Side& s)
   if (s.manifest.contains("kernel")) {
     kernel = str(s.manifest["kernel"], "release");
   }
+  const auto complete = complete_of(s.manifest);
+  const std::string created = str(s.manifest, "created");
   return fmt::format("{}: snapshot of {}{}, taken {}{}", s.spec,
                      str(s.manifest, "hostname").empty() ? "an unnamed host"
                                                          : str(s.manifest, "hostname"),
-                     kernel.empty() ? "" : ", kernel " + kernel, str(s.manifest, "created"),
-                     s.manifest.value("complete", true) ? "" : " (incomplete: not root)");
+                     kernel.empty() ? "" : ", kernel " + kernel,
+                     created.empty() ? "?" : created,
+                     !complete  ? " (complete: ? (the manifest does not say))"
+                     : *complete ? ""
+                                 : " (incomplete: not root)");
 }
 
 nlohmann::ordered_json
@@ -162,10 +186,12 @@ side_json(const Side& s)
   nlohmann::ordered_json j;
   j["source"] = s.spec;
   if (!s.manifest.is_null()) {
-    j["hostname"] = str(s.manifest, "hostname");
-    j["kernel"] = s.manifest.contains("kernel") ? str(s.manifest["kernel"], "release") : "";
-    j["created"] = str(s.manifest, "created");
-    j["complete"] = s.manifest.value("complete", true);
+    j["hostname"] = field(s.manifest, "hostname");
+    j["kernel"] = s.manifest.contains("kernel") ? field(s.manifest["kernel"], "release")
+                                                : nlohmann::ordered_json(nullptr);
+    j["created"] = field(s.manifest, "created");
+    const auto complete = complete_of(s.manifest);
+    j["complete"] = complete ? nlohmann::ordered_json(*complete) : nlohmann::ordered_json(nullptr);
   }
   return j;
 }
@@ -204,11 +230,15 @@ run_diff(Context& ctx, const DiffArgs& args)
 
   std::size_t total = 0;
   std::size_t compared = 0;
+  std::vector<std::string> not_compared;
   std::vector<std::pair<const DiffSection*, SectionResult>> results;
   for (const auto& s : sections) {
     auto r = s.compare(*a.ctx, *b.ctx);
     total += r.changes.size();
     compared += r.compared ? 1 : 0;
+    if (!r.compared) {
+      not_compared.push_back(s.id);
+    }
     results.emplace_back(&s, std::move(r));
   }
   const int rc = compared == 0 ? k_exit_unreadable : total > 0 ? k_exit_findings : k_exit_ok;
@@ -217,7 +247,11 @@ run_diff(Context& ctx, const DiffArgs& args)
     nlohmann::ordered_json j = render::json_document();
     j["a"] = side_json(a);
     j["b"] = side_json(b);
-    j["same"] = total == 0 && compared > 0;
+    // Same only when every section was compared; with a section left out "same" is unknown.
+    j["same"] = total > 0                ? nlohmann::ordered_json(false)
+                : not_compared.empty()   ? nlohmann::ordered_json(true)
+                                         : nlohmann::ordered_json(nullptr);
+    j["not_compared"] = not_compared;
     j["differences"] = total;
     auto secs = nlohmann::ordered_json::array();
     for (const auto& [s, r] : results) {
@@ -259,8 +293,11 @@ run_diff(Context& ctx, const DiffArgs& args)
   out << '\n';
   if (compared == 0) {
     out << "Nothing could be compared.\n";
-  } else if (total == 0) {
+  } else if (total == 0 && not_compared.empty()) {
     out << "No differences.\n";
+  } else if (total == 0) {
+    out << fmt::format("No differences in what was compared; not compared: {}.\n",
+                       fmt::join(not_compared, ", "));
   } else {
     out << total << (total == 1 ? " difference.\n" : " differences.\n");
   }

@@ -69,9 +69,9 @@ run_snapshot(Context& ctx, const SnapshotArgs& args)
     auto& out = ctx.out();
     out << fmt::format("{} {} ({}) to {}\n", st.paint("Snapshot of", render::Color::bold),
                        root.is_live() ? std::string("this machine") : root.prefix().string(),
-                       manifest["hostname"].get<std::string>().empty()
-                         ? std::string("host unknown")
-                         : manifest["hostname"].get<std::string>(),
+                       manifest["hostname"].is_string()
+                         ? manifest["hostname"].get<std::string>()
+                         : std::string("host ? (no proc/sys/kernel/hostname)"),
                        args.out);
     out << fmt::format("  {} files, {} links, {} directories, {}\n", sink->files(),
                        sink->links(), sink->directories(), render::human_size(sink->bytes()));

@@ -417,12 +417,13 @@ private:
   std::set<std::string> m_link_targets;
 };
 
-std::string
+// The first line of a file, or JSON null when it could not be read (never "").
+nlohmann::ordered_json
 first_line(const SysRoot& root, const char* rel)
 {
   auto r = root.read_beneath(rel, 1 << 16);
   if (!r) {
-    return {};
+    return nullptr;
   }
   std::string s = r.data.substr(0, r.data.find('\n'));
   while (!s.empty() && (s.back() == ' ' || s.back() == '\r')) {
@@ -469,7 +470,7 @@ make_manifest(const SysRoot& from, const source::SnapshotSink& to, const Capture
   }
   nlohmann::ordered_json m = render::json_document();
   m["memmap_version"] = MEMMAP_VERSION;
-  m["created"] = created;
+  m["created"] = created[0] ? nlohmann::ordered_json(created) : nlohmann::ordered_json(nullptr);
   m["source"] = from.is_live() ? std::string("live") : from.prefix().string();
   m["hostname"] = first_line(from, "proc/sys/kernel/hostname");
   m["kernel"] = {{"release", first_line(from, "proc/sys/kernel/osrelease")},
@@ -479,7 +480,7 @@ make_manifest(const SysRoot& from, const source::SnapshotSink& to, const Capture
       && source_manifest["machine"].is_string()) {
     machine = source_manifest["machine"].get<std::string>();
   }
-  m["machine"] = machine;
+  m["machine"] = machine.empty() ? nlohmann::ordered_json(nullptr) : nlohmann::ordered_json(machine);
   m["uid"] = info.uid;
   m["euid"] = info.euid;
   m["complete"] = result.incomplete.empty() && result.unreadable.empty();
