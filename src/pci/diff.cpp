@@ -273,7 +273,11 @@ void
 compare_device(const Device& a, const Device& b, std::vector<Change>& out)
 {
   const std::string& bdf = b.bdf;
-  if (a.vendor_id != b.vendor_id || a.device_id != b.device_id || a.class_code != b.class_code) {
+  // Another device only when both sides read the ids and they differ: an id one side could
+  // not read (config unreadable, sysfs file missing) says nothing about a change.
+  auto differ = [](const auto& x, const auto& y) { return x && y && *x != *y; };
+  if (differ(a.vendor_id, b.vendor_id) || differ(a.device_id, b.device_id)
+      || differ(a.class_code, b.class_code)) {
     Change c;
     c.kind = ChangeKind::changed;
     c.path = {bdf, "ids"};

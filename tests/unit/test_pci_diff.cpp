@@ -168,6 +168,19 @@ TEST_CASE("pci diff: another device at the same address is one change", "[diff][
   CHECK(c[0].after_value == "10de:24a0 NVIDIA Corporation GA104");
 }
 
+TEST_CASE("pci diff: ids one side could not read are not another device", "[diff][pci]")
+{
+  auto a = device("0000:01:00.0");
+  a.bars = {bar(0, 0xfd000000, 0x20000)};
+  auto b = a;
+  b.vendor_id.reset();  // config unreadable, sysfs vendor/device files gone
+  b.device_id.reset();
+  b.bars = {bar(0, 0xfe000000, 0x20000)};
+  const auto c = diff_models(model({a}), model({b}));
+  REQUIRE(c.size() == 1);  // the BAR that moved, not "another device"
+  CHECK(c[0].path == std::vector<std::string>{"0000:01:00.0", "BAR0"});
+}
+
 TEST_CASE("pci diff: VF BAR apertures compared like BARs", "[diff][pci]")
 {
   auto a = device("0000:00:02.0");
