@@ -104,6 +104,7 @@ struct Annotations {
   Context* ctx = nullptr;
   bool enabled = false;  // live, --root or --iomem given: a map describes the trace's machine
   bool sysfs = false;    // live or --root: its sysfs describes it too (never beside --iomem alone)
+  std::set<std::string> untraced;  // live: events this kernel or these options do not trace
   std::map<std::string, DeviceInfo> devices;
   bool iomem_tried = false;
   const model::AddressSpace* iomem = nullptr;
@@ -125,6 +126,7 @@ struct Annotations {
         if (!root.exists(base)) {
           continue;
         }
+        info.known = true;  // its sysfs directory: no driver link means none is bound
         if (auto d = root.link_name(base + "/driver")) {
           info.driver = *d;
         }
@@ -249,6 +251,7 @@ struct Annotations {
     a.phys = [this](std::uint64_t p) { return phys(p); };
     a.reserved = [this](int g) { return reserved(g); };
     a.now_ns = now_ns;
+    a.untraced = untraced;
     return a;
   }
 };
@@ -508,6 +511,11 @@ run_live(Context& ctx, const TraceArgs& args)
   for (const auto& s : setup.stale_removed) {
     ctx.notice(fmt::format("removed {}/instances/{}, left behind by a memmap that was killed",
                            setup.tracing_dir, s));
+  }
+  ann.untraced.insert(setup.missing.begin(), setup.missing.end());
+  if (!copts.iommu_page_table) {
+    // With a device filter the page-table events (no device field) are left off.
+    ann.untraced.insert({"iommu/map", "iommu/unmap"});
   }
   if (!setup.missing.empty()) {
     std::string m;

@@ -179,7 +179,7 @@ dma_debug_to_json(const std::vector<DebugEntry>& entries, const DebugCounters& c
   j["min_free_entries"] = opt(c.min_free_entries);
   j["nr_total_entries"] = opt(c.nr_total_entries);
   j["disabled"] = c.disabled ? json(*c.disabled) : json(nullptr);
-  j["driver_filter"] = c.driver_filter;
+  j["driver_filter"] = c.driver_filter ? json(*c.driver_filter) : json(nullptr);
   json devs = json::array();
   for (const auto& [dev, t] : totals(entries)) {
     json types = json::object();
@@ -234,8 +234,10 @@ render_dma_debug_text(const std::vector<DebugEntry>& entries, const DebugCounter
                        render::Color::yellow)
         << '\n';
   }
-  if (!c.driver_filter.empty()) {
-    out << "driver_filter: only " << c.driver_filter << " is checked\n";
+  if (!c.driver_filter) {
+    out << "driver_filter: ? (not read): whether every driver is checked is unknown\n";
+  } else if (!c.driver_filter->empty()) {
+    out << "driver_filter: only " << *c.driver_filter << " is checked\n";
   }
   const auto t = totals(entries);
   if (t.empty()) {

@@ -43,6 +43,23 @@ info_of(const Annotator& a, const std::string& dev)
   return a.device ? a.device(dev) : DeviceInfo{};
 }
 
+// A counter fed by `event`: its value, or null when the run did not trace that event.
+json
+counter(const Annotator& a, const char* event, std::uint64_t v)
+{
+  return a.untraced.count(event) ? json(nullptr) : json(v);
+}
+
+std::string
+counter_text(const Annotator& a, const char* event, std::uint64_t v)
+{
+  return a.untraced.count(event) ? std::string("?") : std::to_string(v);
+}
+
+constexpr const char* k_bounce_event = "swiotlb/swiotlb_bounced";
+constexpr const char* k_fault_event = "iommu/io_page_fault";
+constexpr const char* k_iommu_map_event = "iommu/map";
+
 std::uint64_t
 now_of(const Summary& s, const Annotator& a)
 {
@@ -75,8 +92,8 @@ device_json(const DeviceStats& d, const Annotator& a)
   j["frees"] = d.frees;
   j["outstanding_count"] = d.outstanding_count;
   j["outstanding_bytes"] = d.outstanding_bytes;
-  j["bounces"] = d.bounces;
-  j["faults"] = d.faults;
+  j["bounces"] = counter(a, k_bounce_event, d.bounces);
+  j["faults"] = counter(a, k_fault_event, d.faults);
   const DeviceInfo info = info_of(a, d.device);
   j["driver"] = info.driver.empty() ? json(nullptr) : json(info.driver);
   const int group = info.iommu_group >= 0 ? info.iommu_group : d.iommu_group;
@@ -101,7 +118,7 @@ device_json(const DeviceStats& d, const Annotator& a)
   j["remaps"] = d.remaps;
   j["map_failures"] = d.map_failures;
   j["alloc_failures"] = d.alloc_failures;
-  j["bounce_bytes"] = d.bounce_bytes;
+  j["bounce_bytes"] = counter(a, k_bounce_event, d.bounce_bytes);
   j["lifetimes"] = lifetimes_json(d.lifetimes);
   return j;
 }
@@ -133,6 +150,12 @@ is_active(const DeviceStats& d)
 }
 
 } // namespace
+
+std::string
+driver_text(const DeviceInfo& info)
+{
+  return !info.driver.empty() ? info.driver : info.known ? std::string("-") : std::string("?");
+}
 
 json
 summary_to_json(const Summary& s, const Annotator& a)
@@ -221,10 +244,10 @@ summary_to_json(const Summary& s, const Annotator& a)
     faults.push_back(o);
   }
   j["faults"] = faults;
-  j["iommu"] = {{"maps", s.iommu_maps},
-                {"unmaps", s.iommu_unmaps},
-                {"mapped_bytes", s.iommu_mapped_bytes},
-                {"unmapped_bytes", s.iommu_unmapped_bytes}};
+  j["iommu"] = {{"maps", counter(a, k_iommu_map_event, s.iommu_maps)},
+                {"unmaps", counter(a, k_iommu_map_event, s.iommu_unmaps)},
+                {"mapped_bytes", counter(a, k_iommu_map_event, s.iommu_mapped_bytes)},
+                {"unmapped_bytes", counter(a, k_iommu_map_event, s.iommu_unmapped_bytes)}};
   return j;
 }
 
@@ -271,10 +294,11 @@ render_summary_text(const Summary& s, const Annotator& a, const render::Style& s
       const int group = info.iommu_group >= 0 ? info.iommu_group : d->iommu_group;
       out << fmt::format(
         "{:<{}}  {:<10} {:>5} {:>7} {:>7} {:>7} {:>7} {:>12} {:>8} {:>7} {:>6}\n", d->device, w,
-        info.driver.empty() ? "-" : info.driver, group >= 0 ? std::to_string(group) : "-",
+        driver_text(info), group >= 0 ? std::to_string(group) : "-",
         d->maps, d->unmaps, d->allocs, d->frees,
         fmt::format("{}/{}", d->outstanding_count, human_size(d->outstanding_bytes)),
-        human_size(d->largest), d->bounces, d->faults);
+        human_size(d->largest), counter_text(a, k_bounce_event, d->bounces),
+        counter_text(a, k_fault_event, d->faults));
     }
     if (std::any_of(devs.begin(), devs.end(),
                     [](const DeviceStats* d) { return d->lifetimes.count != 0; })) {
@@ -348,7 +372,11 @@ render_summary_text(const Summary& s, const Annotator& a, const render::Style& s
   if (!s.unmatched_frees.empty()) {
     unmatched("Unmatched frees", s.unmatched_frees);
   }
-  out << '\n' << fmt::format("IOMMU faults: {}", s.faults.size()) << '\n';
+  out << '\n'
+      << fmt::format("IOMMU faults: {}",
+                     a.untraced.count(k_fault_event) ? std::string("? (not traced)")
+                                                     : std::to_string(s.faults.size()))
+      << '\n';
   for (const auto& f : s.faults) {
     std::string where = "outside the group's reserved regions";
     const DeviceInfo info = info_of(a, f.device);
@@ -602,8 +630,8 @@ interval_to_json(const IntervalView& v, const Annotator& a)
         b[std::string(to_string(static_cast<DmaDir>(i)))] = r.bytes[static_cast<std::size_t>(i)];
       }
       o["bytes_per_s"] = b;
-      o["bounces_delta"] = r.bounces;
-      o["faults_delta"] = r.faults;
+      o["bounces_delta"] = counter(a, k_bounce_event, r.bounces);
+      o["faults_delta"] = counter(a, k_fault_event, r.faults);
       devs.push_back(o);
     }
   }
@@ -632,9 +660,10 @@ render_interval_lines(const IntervalView& v, const Annotator& a, std::ostream& o
     out << fmt::format(
       "  {} {} outstanding={} bytes={} maps/s={:.0f} unmaps/s={:.0f} to_dev={} from_dev={} "
       "bidir={} bounces=+{} faults=+{}\n",
-      d.device, info.driver.empty() ? "-" : info.driver, d.outstanding_count,
+      d.device, driver_text(info), d.outstanding_count,
       d.outstanding_bytes, r.maps, r.unmaps, rate_size(r.bytes[1]), rate_size(r.bytes[2]),
-      rate_size(r.bytes[0]), r.bounces, r.faults);
+      rate_size(r.bytes[0]), counter_text(a, k_bounce_event, r.bounces),
+      counter_text(a, k_fault_event, r.faults));
   }
 }
 
@@ -682,11 +711,12 @@ render_live_screen(const IntervalView& v, const Annotator& a, const std::string&
     const int group = info.iommu_group >= 0 ? info.iommu_group : d->iommu_group;
     out << fmt::format("{:<24} {:<10} {:>5} {:>7} {:>9} {:>8.0f} {:>8.0f} {:>10} {:>10} {:>10} "
                        "{:>8} {:>6} {:>6}\n",
-                       d->device, info.driver.empty() ? "-" : info.driver.substr(0, 10),
+                       d->device, driver_text(info).substr(0, 10),
                        group >= 0 ? std::to_string(group) : "-", d->outstanding_count,
                        human_size(d->outstanding_bytes), r.maps, r.unmaps, rate_size(r.bytes[1]),
                        rate_size(r.bytes[2]), rate_size(r.bytes[0]), human_size(d->largest),
-                       d->bounces, d->faults);
+                       counter_text(a, k_bounce_event, d->bounces),
+                       counter_text(a, k_fault_event, d->faults));
     ++shown;
   }
   if (devs.empty()) {

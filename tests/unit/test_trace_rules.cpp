@@ -169,7 +169,7 @@ TEST_CASE("trace rules: bounces, faults, iommu map/unmap without device", "[trac
   CHECK(s.devices.size() == 2);
   // A fault inside the group's MSI window is resolved against reserved_regions.
   Annotator a;
-  a.device = [](const std::string&) { return DeviceInfo{"nvme", 7}; };
+  a.device = [](const std::string&) { return DeviceInfo{"nvme", true, 7}; };
   a.reserved = [](int g) {
     CHECK(g == 7);
     return std::vector<ReservedRegion>{{0xfee00000, 0xfeefffff, "msi"}};
@@ -282,4 +282,25 @@ TEST_CASE("trace capture: instance names", "[trace]")
   CHECK_FALSE(parse_instance_name("memmap-", &pid));
   CHECK_FALSE(parse_instance_name("memmap-12a", &pid));
   CHECK_FALSE(parse_instance_name("other-12", &pid));
+}
+
+TEST_CASE("trace: counters of events that were not traced are unknown, not 0", "[trace]")
+{
+  Tracker t;
+  DmaEvent ev;
+  ev.type = EventType::dma_map_phys;
+  ev.device = "0000:01:00.0";
+  ev.dma_addr = 0x1000;
+  ev.size = 4096;
+  t.add(ev);
+  Annotator a;
+  a.untraced = {"swiotlb/swiotlb_bounced", "iommu/map"};
+  const auto j = summary_to_json(t.summary(), a);
+  CHECK(j["devices"][0]["bounces"].is_null());
+  CHECK(j["devices"][0]["bounce_bytes"].is_null());
+  CHECK(j["devices"][0]["faults"] == 0);  // io_page_fault was traced
+  CHECK(j["iommu"]["maps"].is_null());
+  CHECK(driver_text(DeviceInfo{}) == "?");
+  CHECK(driver_text(DeviceInfo{"", true, -1}) == "-");
+  CHECK(driver_text(DeviceInfo{"nvme", true, -1}) == "nvme");
 }

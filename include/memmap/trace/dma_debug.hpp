@@ -38,7 +38,8 @@ struct DebugCounters {
   std::optional<std::uint64_t> min_free_entries;
   std::optional<std::uint64_t> nr_total_entries;
   std::optional<bool> disabled;
-  std::string driver_filter;
+  // "" when every driver is checked; nullopt when the file could not be read.
+  std::optional<std::string> driver_filter;
 };
 
 // Parse the dump; throws InputError("DISPLAY:LINE: reason") on a line that is not a dump line.

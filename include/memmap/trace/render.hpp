@@ -14,15 +14,22 @@
 #include <nlohmann/json.hpp>
 
 #include <memmap/render/format.hpp>
+
+#include <set>
+#include <string>
 #include <memmap/trace/event.hpp>
 #include <memmap/trace/tracker.hpp>
 
 namespace memmap::trace {
 
 struct DeviceInfo {
-  std::string driver;     // "nvme"; "" if unknown
+  std::string driver;     // "nvme"; "" if none or unknown
+  bool known = false;     // sysfs was read for it: "" then means no driver bound
   int iommu_group = -1;   // from sysfs; -1 if none
 };
+
+// "nvme", "-" (sysfs read: no driver bound) or "?" (no sysfs to say).
+std::string driver_text(const DeviceInfo& info);
 
 // What the model knows about a physical address.
 struct PhysInfo {
@@ -44,6 +51,9 @@ struct Annotator {
   std::function<std::vector<ReservedRegion>(int group)> reserved;
   // Timestamp "now" in the trace clock, for ages of outstanding mappings (0: the last event).
   std::uint64_t now_ns = 0;
+  // Events this run did not trace ("swiotlb/swiotlb_bounced", "iommu/io_page_fault",
+  // "iommu/map"): the counters they feed are unknown (JSON null, text "?"), not 0.
+  std::set<std::string> untraced;
 };
 
 // The final summary as JSON (contract: events, devices[], outstanding[], unmatched_unmaps[];
