@@ -132,7 +132,6 @@ struct Line {
   bool empty = false;     // 0-0: an empty resource (or, when every line is 0-0, a hidden view)
 
   bool within(const Line& o) const { return start >= o.start && end <= o.end; }
-  bool overlaps(const Line& o) const { return start <= o.end && o.start <= end; }
 };
 
 constexpr int k_tab_stop = 8;
@@ -175,7 +174,8 @@ public:
   void add(const Line& l)
   {
     if (m_open.size() >= static_cast<std::size_t>(k_max_resource_nesting)) {
-      throw Undecidable{l.line, fmt::format("nested more than {} levels deep", k_max_resource_nesting),
+      throw Undecidable{l.line,
+                        fmt::format("nested more than {} levels deep", k_max_resource_nesting),
                         true};
     }
     Region region;

@@ -536,8 +536,9 @@ TEST_CASE("every real listing, mangled each way, rebuilds to the tree its kernel
       CHECK(nodes(sp) == nodes(good));
       CHECK(structural_warnings(sp) == structural_warnings(good));
       const auto ids = warning_ids(sp);
-      const auto n_indent = std::count_if(sp.warnings.begin(), sp.warnings.end(),
-                                          [](const auto& w) { return w.id == "input-indentation"; });
+      const auto n_indent =
+        std::count_if(sp.warnings.begin(), sp.warnings.end(),
+                      [](const auto& w) { return w.id == "input-indentation"; });
       CHECK(n_indent == (changed ? 1 : 0));
       CHECK((m == Mangle::flowed_crlf) == (!ids.empty() && ids.front() == "input-crlf@1"));
       if (n_indent == 1 && m != Mangle::flattened) {
@@ -578,7 +579,7 @@ TEST_CASE("the rebuild warning names the first odd line and why", "[iomem][inden
   CHECK(sp.regions[1].children.size() == 2);
 }
 
-TEST_CASE("strict mode (--strict) keeps the kernel's rule: indentation it would not print is an error",
+TEST_CASE("strict mode (--strict): indentation the kernel would not print is an error",
           "[iomem][indent][errors]")
 {
   const std::string head = "00000000-00000fff : Reserved\n00100000-bfffffff : System RAM\n";
@@ -784,7 +785,8 @@ TEST_CASE("ioports: the same rebuild", "[ioports][indent]")
                     "     e000-e07f : r8169\n"),
         std::string("0000-0cf7 : PCI Bus 0000:00\n0000-001f : dma1\n0020-0021 : pic1\n"
                     "0060-0060 : keyboard\n0cf8-0cff : PCI conf1\n0d00-ffff : PCI Bus 0000:00\n"
-                    "e000-efff : PCI Bus 0000:01\ne000-e07f : 0000:01:00.0\ne000-e07f : r8169\n")}) {
+                    "e000-efff : PCI Bus 0000:01\ne000-e07f : 0000:01:00.0\n"
+                    "e000-e07f : r8169\n")}) {
     const auto sp = parse_resource_tree(bad, "iomem", SpaceKind::io_port);
     CHECK(sp.kind == SpaceKind::io_port);
     CHECK(nodes(sp) == nodes(want));
