@@ -59,6 +59,7 @@ Context::load_tree(std::optional<model::AddressSpace>& slot, model::SpaceKind ki
     src.kind = kind;
     src.explicit_file =
       kind == model::SpaceKind::io_port ? m_opts.ioports_file : m_opts.iomem_file;
+    src.strict = m_opts.strict;
     slot = source::load_resource_tree(m_root, src);
     if (slot->addresses_hidden) {
       notice(slot->source
