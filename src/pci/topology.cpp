@@ -4,8 +4,8 @@
 
 #include "libpci_access.hpp"
 
+#include <algorithm>
 #include <map>
-#include <tuple>
 
 #include <fmt/format.h>
 
@@ -109,11 +109,21 @@ add_pf_bars(Device& vf, const Device& pf)
 void
 identify_vfs(PciModel& model, const source::PciNames* names)
 {
-  std::map<std::tuple<std::uint32_t, int, int>, std::size_t> at;
+  // (domain, routing ID = bus << 8 | devfn) -> device: each PF's VF range is one range query,
+  // so a hostile NumVFs/stride costs the functions really there, not 65536 lookups a PF.
+  std::map<std::pair<std::uint32_t, std::uint32_t>, std::size_t> at;
   for (std::size_t k = 0; k < model.devices.size(); ++k) {
     const auto& d = model.devices[k];
-    at.emplace(std::make_tuple(d.domain, static_cast<int>(d.bus), (d.dev << 3) | d.func), k);
+    at.emplace(std::make_pair(d.domain, static_cast<std::uint32_t>(d.bus) << 8 | d.dev << 3 | d.func), k);
   }
+  auto problem = [&](const char* id, std::string msg) {
+    for (const auto& p : model.problems) {
+      if (p.id == id && p.message == msg) {
+        return;  // link_topology() may run again on the same model
+      }
+    }
+    model.problems.push_back(model::Diagnostic{model::Severity::warning, id, model.source, 0, std::move(msg)});
+  };
   for (std::size_t p = 0; p < model.devices.size(); ++p) {
     const Device& pf = model.devices[p];
     if (!pf.sriov || pf.absent || !pf.sriov->vf_enable || pf.sriov->num_vfs == 0) {
@@ -123,38 +133,37 @@ identify_vfs(PciModel& model, const source::PciNames* names)
     // The kernel refuses these (sriov_init, sriov_enable): no VF is where they point.
     if (s.first_vf_offset == 0 || (s.num_vfs > 1 && s.vf_stride == 0)
         || (s.total_vfs != 0 && s.num_vfs > s.total_vfs)) {
-      model.problems.push_back(model::Diagnostic{
-        model::Severity::warning, "pci-sriov-malformed", model.source, 0,
-        fmt::format("{}: SR-IOV NumVFs {}, TotalVFs {}, First VF Offset {}, VF Stride {}: no "
-                    "VF can be placed",
-                    pf.bdf, s.num_vfs, s.total_vfs, s.first_vf_offset, s.vf_stride)});
+      problem("pci-sriov-malformed",
+              fmt::format("{}: SR-IOV NumVFs {}, TotalVFs {}, First VF Offset {}, VF Stride {}: no "
+                          "VF can be placed",
+                          pf.bdf, s.num_vfs, s.total_vfs, s.first_vf_offset, s.vf_stride));
       continue;
     }
-    const std::uint32_t rid0 = (static_cast<std::uint32_t>(pf.bus) << 8) | (pf.dev << 3) | pf.func;
-    for (std::uint32_t i = 0; i < s.num_vfs; ++i) {
-      const std::uint32_t rid = rid0 + s.first_vf_offset + i * s.vf_stride;
-      if (rid > 0xffff) {
-        break;  // past bus ff: no routing ID
-      }
-      const auto it = at.find(std::make_tuple(pf.domain, static_cast<int>(rid >> 8),
-                                              static_cast<int>(rid & 0xff)));
-      if (it == at.end() || it->second == p) {
+    const std::uint32_t first = (static_cast<std::uint32_t>(pf.bus) << 8 | pf.dev << 3 | pf.func)
+                                + s.first_vf_offset;
+    const std::uint32_t stride = s.num_vfs > 1 ? s.vf_stride : 1;
+    const std::uint32_t last = std::min<std::uint32_t>(first + (s.num_vfs - 1U) * stride, 0xffff);
+    for (auto it = at.lower_bound({pf.domain, first}); it != at.end() && it->first.first == pf.domain
+                                                        && it->first.second <= last;
+         ++it) {
+      const std::uint32_t rid = it->first.second;
+      if ((rid - first) % stride != 0 || it->second == p) {
         continue;
       }
+      const int i = static_cast<int>((rid - first) / stride);
       Device& vf = model.devices[it->second];
       if (vf.absent) {
         continue;
       }
       if (!vf.physfn.empty()) {
         if (vf.physfn == pf.bdf) {
-          vf.vf_index = static_cast<int>(i);
+          vf.vf_index = i;
           add_pf_bars(vf, pf);
         } else if (vf.physfn_from == Device::PhysfnFrom::pf_capability) {
-          model.problems.push_back(model::Diagnostic{
-            model::Severity::warning, "pci-sriov-conflict", model.source, 0,
-            fmt::format("{}: placed as a VF by the SR-IOV capabilities of both {} and {}; "
-                        "{} kept",
-                        vf.bdf, vf.physfn, pf.bdf, vf.physfn)});
+          problem("pci-sriov-conflict",
+                  fmt::format("{}: placed as a VF by the SR-IOV capabilities of both {} and {}; "
+                              "{} kept",
+                              vf.bdf, vf.physfn, pf.bdf, vf.physfn));
         }
         continue;
       }
@@ -165,7 +174,7 @@ identify_vfs(PciModel& model, const source::PciNames* names)
       }
       vf.physfn = pf.bdf;
       vf.physfn_from = Device::PhysfnFrom::pf_capability;
-      vf.vf_index = static_cast<int>(i);
+      vf.vf_index = i;
       const bool ids_known = vf.vendor_id && *vf.vendor_id != 0xffff && vf.device_id
                              && *vf.device_id != 0xffff;
       if (!ids_known && pf.vendor_id) {

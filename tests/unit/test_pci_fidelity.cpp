@@ -202,11 +202,23 @@ TEST_CASE("VF placement: bus carry, ARI-sized offsets, unknown per-VF size, malf
     b.devices.push_back(device(9, 2, 0, vf_header()));
     b.devices.push_back(device(9, 0, 1, vf_header()));
     pci::identify_vfs(b);
+    pci::identify_vfs(b);  // said once
     CHECK(b.devices[1].physfn.empty());
     CHECK(b.devices[2].physfn.empty());
     REQUIRE(b.problems.size() == 1);
     CHECK(b.problems[0].id == "pci-sriov-malformed");
   }
+
+  // A hostile NumVFs of 65535 (stride 1 from 00:00.1) costs the functions that are there:
+  // every ffff header up to bus ff is a VF, numbered by its routing ID.
+  pci::PciModel h;
+  h.devices.push_back(device(0, 0, 0, pf_header(0xffff, 1, 1, 0xffff)));
+  h.devices.push_back(device(0, 0, 1, vf_header()));
+  h.devices.push_back(device(0xff, 0x1f, 7, vf_header()));
+  pci::identify_vfs(h);
+  CHECK(h.devices[1].vf_index == 0);
+  CHECK(h.devices[2].vf_index == 0xffff - 1);
+  CHECK(h.problems.empty());
 }
 
 TEST_CASE("bridge windows: the kernel's row decides; registers stay beside it", "[pci][windows]")
