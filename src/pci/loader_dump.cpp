@@ -125,7 +125,7 @@ load_dump(const std::string& file, const source::PciNames& names, bool use_text)
     model.devices.push_back(std::move(dev));
   }
   sort_devices(model);
-  link_topology(model);
+  link_topology(model, &names);
   return model;
 }
 

@@ -50,6 +50,8 @@ struct Device {
   std::optional<std::uint64_t> rom_address;
   bool rom_enabled = false;
   std::vector<Window> windows;
+  // "... behind bridge: [disabled]" lines (start/end 0 unless -vvv printed a range).
+  std::vector<Window> disabled_windows;
   std::vector<Cap> caps;
   bool caps_denied = false;
   std::vector<Rebar> rebar;
@@ -220,11 +222,17 @@ parse(const std::string& text)
            {"\tPrefetchable memory behind bridge: ", "prefetchable"}}) {
       if (starts(line, prefix)) {
         const std::string rest = line.substr(prefix.size());
-        if (rest.find("[disabled]") != std::string::npos) {
-          break;
-        }
         Window w;
         w.kind = kind;
+        if (rest.find("[disabled]") != std::string::npos) {
+          const auto dash = rest.find('-');
+          if (dash != std::string::npos && dash < rest.find('[')) {
+            w.start = hexv(rest.substr(0, dash));
+            w.end = hexv(rest.substr(dash + 1, rest.find(' ') - dash - 1));
+          }
+          cur->disabled_windows.push_back(w);
+          break;
+        }
         const auto dash = rest.find('-');
         const auto sp = rest.find(' ');
         w.start = hexv(rest.substr(0, dash));
