@@ -177,7 +177,7 @@ Context::report_pci_limits()
                    "Run as root to see them.");
     }
     for (const auto& p : m_pci->problems) {
-      if (p.id == "pci-function-vanished") {
+      if (p.id == "pci-function-vanished" || p.id == "lspci-dump-short") {
         notice(p.located());
       }
     }

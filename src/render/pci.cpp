@@ -120,6 +120,9 @@ bar_notes(const Bar& b, const Device* vf = nullptr)
   if (b.enhanced) {
     notes.push_back("enhanced allocation");
   }
+  if (b.from_text) {
+    notes.push_back("from the lspci text");
+  }
   if (auto off = b.translation_offset()) {
     notes.push_back(fmt::format("bus {} (offset {})", hex(*b.bus_address), offset_text(*off)));
   } else if (!b.cpu_address && b.bus_address) {
@@ -159,14 +162,76 @@ write_wrapped(std::ostream& out, const std::string& head, const std::vector<std:
   out << line << '\n';
 }
 
+// lspci's words for a capability taken from its text, as far as they name it:
+// "MSI: Enable+ Count=1/1" -> "MSI"; "Power Budgeting <?>" -> "Power Budgeting".
+std::string
+text_cap_words(const std::string& words)
+{
+  std::string w = words.substr(0, words.find_first_of(":,"));
+  if (const auto q = w.find(" <?>"); q != std::string::npos) {
+    w.erase(q);
+  }
+  while (!w.empty() && w.back() == ' ') {
+    w.pop_back();
+  }
+  return w;
+}
+
+// A text capability's lspci words ("" for one walked in config space).
+const std::string&
+cap_text(const pci::Capability& c, const Device& d)
+{
+  static const std::string none;
+  return c.text < d.capability_text.size() ? d.capability_text[c.text] : none;
+}
+
 std::string
 cap_item(const pci::Capability& c, const Device& d)
 {
+  if (c.from_text) {
+    const std::string& words = cap_text(c, d);
+    std::string name = c.id_known ? pci::capability_name(c.id, c.extended) : text_cap_words(words);
+    if (c.id_known && !c.extended && c.id == 0x10 && words.rfind("Express ", 0) == 0) {
+      // "Express (v2) Legacy Endpoint, MSI 00" -> "PCI Express v2 Legacy Endpoint"
+      std::string rest = words.substr(8, words.find(',') == std::string::npos ? std::string::npos : words.find(',') - 8);
+      if (rest.rfind("(v", 0) == 0 && rest.find(") ") != std::string::npos) {
+        rest = rest.substr(1, rest.find(')') - 1) + rest.substr(rest.find(')') + 1);
+      }
+      name += " " + rest;
+    }
+    return fmt::format("[{:x}] {}", c.offset, name);
+  }
   std::string name = pci::capability_name(c.id, c.extended);
   if (!c.extended && c.id == 0x10 && d.pcie && d.pcie->offset == c.offset) {
     name += fmt::format(" v{} {}", d.pcie->version, pci::pcie_port_type_name(d.pcie->port_type));
   }
   return fmt::format("[{:x}] {}", c.offset, name);
+}
+
+// One capability line: the entries walked in config space, then those taken from the lspci
+// text (marked), then why the list is incomplete.
+void
+write_caps(std::ostream& out, const char* head, const pci::CapabilityList& list, const Device& d)
+{
+  if (list.entries.empty() && !list.access_denied) {
+    return;
+  }
+  std::vector<std::string> items;
+  bool text_seen = false;
+  for (const auto& c : list.entries) {
+    std::string item = cap_item(c, d);
+    if (c.from_text && !text_seen) {
+      item = "from the lspci text: " + item;
+      text_seen = true;
+    }
+    items.push_back(std::move(item));
+  }
+  if (list.access_denied && !text_seen) {
+    items.push_back(d.config.empty()
+                      ? std::string("(unknown: no hex for this function, and the lspci text says <access denied>)")
+                      : fmt::format("(the list goes on past the {} bytes of config space read)", d.config.size()));
+  }
+  write_wrapped(out, head, items);
 }
 
 std::string
@@ -348,6 +413,9 @@ write_device(const Device& d, const BarRenderContext& ctx, const Style& style, s
     id += " (sysfs; the ID registers read ffff)";
   }
   id += fmt::format("  class {}", hex_or_unknown(d.class_code, 6));
+  if (d.ids_from_text) {
+    id += " (from the lspci text: no hex for them)";
+  }
   if (d.header_type) {
     id += fmt::format("  header {}", *d.header_type);
   }
@@ -440,6 +508,9 @@ write_device(const Device& d, const BarRenderContext& ctx, const Style& style, s
     }
     if (r.ignored) {
       notes.push_back("ignored");
+    }
+    if (r.from_text) {
+      notes.push_back("from the lspci text");
     }
     if (r.bus_address && r.cpu_address && *r.bus_address != *r.cpu_address) {
       notes.push_back("bus " + hex(*r.bus_address));
@@ -534,26 +605,8 @@ write_device(const Device& d, const BarRenderContext& ctx, const Style& style, s
                        d.acs->control ? acs_bits(*d.acs->control) : std::string("?"));
   }
 
-  if (!d.capabilities.entries.empty() || d.capabilities.access_denied) {
-    std::vector<std::string> items;
-    for (const auto& c : d.capabilities.entries) {
-      items.push_back(cap_item(c, d));
-    }
-    if (d.capabilities.access_denied) {
-      items.push_back(fmt::format("(the list goes on past the {} bytes of config space read)", d.config.size()));
-    }
-    write_wrapped(out, "  caps  ", items);
-  }
-  if (!d.extended_capabilities.entries.empty() || d.extended_capabilities.access_denied) {
-    std::vector<std::string> items;
-    for (const auto& c : d.extended_capabilities.entries) {
-      items.push_back(cap_item(c, d));
-    }
-    if (d.extended_capabilities.access_denied) {
-      items.push_back(fmt::format("(the list goes on past the {} bytes of config space read)", d.config.size()));
-    }
-    write_wrapped(out, "  ecaps ", items);
-  }
+  write_caps(out, "  caps  ", d.capabilities, d);
+  write_caps(out, "  ecaps ", d.extended_capabilities, d);
   for (const auto& p : d.problems) {
     out << "  " << style.paint("warning", Color::yellow) << ": " << p.located() << " [" << p.id << "]\n";
   }
@@ -589,6 +642,9 @@ bar_json(const Bar& b)
   if (b.from_pf) {
     j["from_pf"] = true;
   }
+  if (b.from_text) {
+    j["source"] = "lspci-text";
+  }
   return j;
 }
 
@@ -608,16 +664,21 @@ placement_json(const std::optional<pci::Placement>& p, const char* space)
 }
 
 json
-caps_json(const pci::CapabilityList& list, bool extended)
+caps_json(const pci::CapabilityList& list, bool extended, const Device& d)
 {
   json arr = json::array();
   for (const auto& c : list.entries) {
     json j;
-    j["id"] = extended ? fmt::format("{:#06x}", c.id) : fmt::format("{:#04x}", c.id);
+    const std::string id = extended ? fmt::format("{:#06x}", c.id) : fmt::format("{:#04x}", c.id);
+    j["id"] = c.id_known ? json(id) : json(nullptr);
     j["offset"] = fmt::format("{:#x}", c.offset);
-    j["name"] = pci::capability_name(c.id, extended);
+    j["name"] = c.id_known ? pci::capability_name(c.id, extended) : text_cap_words(cap_text(c, d));
     if (extended) {
-      j["version"] = c.version;
+      j["version"] = c.version_known ? json(c.version) : json(nullptr);
+    }
+    if (c.from_text) {
+      j["source"] = "lspci-text";
+      j["text"] = cap_text(c, d);
     }
     arr.push_back(std::move(j));
   }
@@ -650,6 +711,9 @@ device_to_json(const Device& d, const BarRenderContext& ctx)
   j["vendor_id"] = hex_or_null(d.vendor_id, 4);
   j["device_id"] = hex_or_null(d.device_id, 4);
   j["class"] = hex_or_null(d.class_code, 6);
+  if (d.ids_from_text) {
+    j["id_source"] = "lspci-text";
+  }
   j["header_type"] = d.header_type ? json(*d.header_type) : json(nullptr);
   json bars = json::array();
   for (const auto& b : d.bars) {
@@ -667,6 +731,9 @@ device_to_json(const Device& d, const BarRenderContext& ctx)
     r["virtual"] = d.rom->is_virtual;
     if (d.rom->register_address) {
       r["register_address"] = hex0x(*d.rom->register_address);
+    }
+    if (d.rom->from_text) {
+      r["source"] = "lspci-text";
     }
     r["placement"] = placement_json(d.rom->placement, "iomem");
     j["rom"] = std::move(r);
@@ -702,8 +769,8 @@ device_to_json(const Device& d, const BarRenderContext& ctx)
     wins.push_back(std::move(wj));
   }
   j["bridge_windows"] = std::move(wins);
-  j["capabilities"] = caps_json(d.capabilities, false);
-  j["extended_capabilities"] = caps_json(d.extended_capabilities, true);
+  j["capabilities"] = caps_json(d.capabilities, false, d);
+  j["extended_capabilities"] = caps_json(d.extended_capabilities, true, d);
   json rebar = json::array();
   for (const auto& rb : d.rebars) {
     if (rb.vf) {
@@ -878,14 +945,19 @@ struct TreeWriter {
       if (!st.empty()) {
         line += "  " + st;
       }
+      if (b.from_text) {
+        line += "  (lspci text)";
+      }
       out << line << '\n';
     }
     if (d.rom) {
       const auto addr = d.rom->cpu_address ? d.rom->cpu_address : d.rom->bus_address;
       out << fmt::format("{}ROM    {:<10} {} {:>5}{}{}\n", prefix, "mem32", range_text(addr, d.rom->size, 8),
                          size_text(d.rom->size), d.rom->enabled ? "" : "  disabled",
-                         d.rom->register_address ? "  (register says " + hex(*d.rom->register_address, 8) + ")"
-                                                 : std::string());
+                         std::string(d.rom->register_address
+                                       ? "  (register says " + hex(*d.rom->register_address, 8) + ")"
+                                       : std::string())
+                           + (d.rom->from_text ? "  (lspci text)" : ""));
     }
   }
 

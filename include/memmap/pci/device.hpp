@@ -51,6 +51,7 @@ struct Bar {
   bool is_virtual = false;        // the OS reports it, the device's register reads 0
   bool broken_64 = false;         // a 64-bit BAR in the last slot
   bool enhanced = false;          // from the Enhanced Allocation capability
+  bool from_text = false;         // known only from an lspci text's region line (no hex for it)
   std::optional<Placement> placement;  // filled by cross_reference()
   std::optional<bool> inside_parent_window;  // filled by link_topology()
   // A VF's BAR placed from its PF's VF BAR (slice vf_index of the aperture: start_k +
@@ -78,6 +79,7 @@ struct Rom {
   bool is_virtual = false;        // sysfs has an address (e.g. a shadow copy), the register 0
   bool unassigned = false;
   bool ignored = false;
+  bool from_text = false;         // known only from an lspci text's "Expansion ROM at" line
   std::optional<Placement> placement;
   std::optional<std::uint64_t> register_address{};  // as Bar::register_address
 };
@@ -154,6 +156,16 @@ struct Capability {
   std::uint16_t offset = 0;
   std::uint8_t version = 0;       // extended capabilities only
   bool extended = false;
+  // Provenance: false for an entry walked in config space; true for one taken from an lspci
+  // text's "Capabilities: [off] words" line where the hex did not reach it.
+  bool from_text = false;
+  bool id_known = true;           // false: the words name several ids (Virtual Channel: 0x02
+                                  // or 0x09) or none memmap knows; `id` is then not a fact
+  bool version_known = true;      // false: lspci -v prints no "vN"
+  // A text entry's lspci words: an index into Device::capability_text (a big machine has
+  // many capabilities and no text: an index, not a string, in each).
+  std::uint16_t text = k_no_text;
+  static constexpr std::uint16_t k_no_text = 0xffff;
 };
 
 // A capability list walk: the entries found and why it stopped early, if it did.
@@ -261,6 +273,9 @@ struct Device {
   // vendor_id/device_id are the PF's vendor and its SR-IOV "VF Device ID" (as the kernel
   // sets them, pci_iov_add_virtfn), not read from the function or sysfs.
   bool ids_from_pf = false;
+  // Vendor, device, class or revision taken from an lspci text's header line (-nn) because
+  // the dump has no hex for them; false when they come from config space or sysfs.
+  bool ids_from_text = false;
 
   // Facts from sysfs (or the lspci text).
   std::string name;               // pci.ids "Vendor Device"
@@ -287,6 +302,7 @@ struct Device {
   std::vector<BridgeWindow> windows;  // every window decoded, enabled or not
   CapabilityList capabilities;
   CapabilityList extended_capabilities;
+  std::vector<std::string> capability_text;  // lspci's words of the text entries (Capability::text)
   std::vector<Rebar> rebars;
   std::optional<Sriov> sriov;
   std::optional<Msix> msix;
