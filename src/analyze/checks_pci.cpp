@@ -272,7 +272,9 @@ check_not_claimed(const AuditSources& s, std::vector<Finding>& out)
   }
   for (const auto& d : s.pci->devices) {
     for (const auto& b : d.bars) {
-      if (!has_range(b) || !b.cpu_address || b.is_virtual || !b.decode_enabled) {
+      // Decode on or off (or unknown) alike: the kernel claims a BAR it assigned whether or
+      // not a driver enabled decoding, so an assigned BAR no line claims is a failed claim.
+      if (!has_range(b) || !b.cpu_address || b.is_virtual) {
         continue;
       }
       if (b.kind == BarKind::io && !s.ioports) {
@@ -634,7 +636,8 @@ add_pci_checks(std::vector<Check>& out)
                  "BARs of two devices overlap (VF BARs inside their PF's aperture are normal)",
                  check_overlap});
   out.push_back({"bar-not-claimed", Severity::warning, Needs::pci_and_iomem,
-                 "A decoding BAR with an address that no /proc/iomem (or ioports) line claims",
+                 "An assigned BAR (decoding or not) whose address no /proc/iomem (or ioports) "
+                 "line claims",
                  check_not_claimed});
   out.push_back({"bar-overlaps-ram", Severity::error, Needs::pci_and_iomem,
                  "A memory BAR overlaps System RAM (at any depth of /proc/iomem)",

@@ -86,6 +86,7 @@ decode_bars(const ConfigSpace& cfg, int count, std::optional<std::uint16_t> comm
     }
 
     std::uint32_t high = 0;
+    bool upper_unread = false;  // a 64-bit BAR whose upper dword was not read: no address
     if (is64) {
       if (i + 1 >= count) {
         b.broken_64 = true;
@@ -93,6 +94,7 @@ decode_bars(const ConfigSpace& cfg, int count, std::optional<std::uint16_t> comm
         const auto h = cfg.u32(reg + 4);
         b.raw_high = h;
         high = h.value_or(0);
+        upper_unread = !h;
         if (high == 0xffffffffU && low == 0) {
           high = 0;
         }
@@ -101,7 +103,7 @@ decode_bars(const ConfigSpace& cfg, int count, std::optional<std::uint16_t> comm
 
     if (raw) {
       const std::uint64_t a = bar_address(low, high, b.kind == BarKind::io);
-      if (a != 0 && !b.broken_64) {
+      if (a != 0 && !b.broken_64 && !upper_unread) {
         b.bus_address = a;
       }
     }
@@ -113,7 +115,7 @@ decode_bars(const ConfigSpace& cfg, int count, std::optional<std::uint16_t> comm
         b.cpu_address = row->start;
       }
       b.enhanced = (row->flags & k_res_pci_ea_bei) != 0;
-      b.is_virtual = b.cpu_address && raw && low == 0 && high == 0 && !b.enhanced;
+      b.is_virtual = b.cpu_address && raw && !upper_unread && low == 0 && high == 0 && !b.enhanced;
       if (!b.cpu_address && b.bus_address) {
         // The kernel disowns the register's value (IORESOURCE_UNSET, DISABLED): the
         // register keeps a stale address that no view may use as one.

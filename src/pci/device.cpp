@@ -98,7 +98,7 @@ Bar::state() const
   if (ignored) {
     return "ignored";
   }
-  if (raw_low && !decode_enabled) {
+  if (raw_low && decode_enabled == false) {
     return "disabled";
   }
   return "";
@@ -243,6 +243,32 @@ Device::has_capability(std::uint16_t id, bool extended) const
 {
   const auto& list = extended ? extended_capabilities.entries : capabilities.entries;
   return std::any_of(list.begin(), list.end(), [&](const Capability& c) { return c.id == id; });
+}
+
+bool
+Device::capabilities_known() const
+{
+  if (!capabilities.entries.empty()) {
+    return true;
+  }
+  return !capabilities.access_denied && config.present(0x06, 2);
+}
+
+bool
+Device::extended_capabilities_known() const
+{
+  if (!extended_capabilities.entries.empty()) {
+    return true;
+  }
+  if (extended_capabilities.access_denied || !capabilities_known()) {
+    return false;
+  }
+  // PCI Express (0x10) and PCI-X (0x07, whose 266/533 modes have it) may have extended
+  // space: known only where its first header was read.
+  if (!has_capability(0x10, false) && !has_capability(0x07, false)) {
+    return true;  // conventional PCI: no extended configuration space
+  }
+  return config.present(0x100, 4);
 }
 
 const Device*

@@ -133,7 +133,9 @@ text_bar(const TextRegion& tr)
   b.size = tr.size;
   // lspci prints "[disabled]" when the command register turns decoding off, except for a
   // [virtual] region, where it says nothing about it.
-  b.decode_enabled = !tr.disabled && !tr.is_virtual;
+  if (!tr.is_virtual) {
+    b.decode_enabled = !tr.disabled;
+  }
   b.unassigned = tr.unassigned;
   b.ignored = tr.ignored;
   b.is_virtual = tr.is_virtual;
@@ -444,6 +446,8 @@ load_dump(const std::string& file, const source::PciNames& names, bool use_text)
     const auto it = by_bdf.find(dev.bdf);
     if (use_text && it != by_bdf.end()) {
       apply_text(dev, *it->second, file);
+      // lspci -k names every bound driver: without its line the function has none.
+      dev.driver_known = !dev.driver.empty() || scanned.has_kernel_lines;
     }
     name_device(dev, names);
     model.devices.push_back(std::move(dev));

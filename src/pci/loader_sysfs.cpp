@@ -120,6 +120,7 @@ load_sysfs(const source::SysRoot& root, const source::PciNames& names, const Loa
         dev.numa_node = node;
       }
     }
+    dev.driver_known = true;  // no driver link: none bound
     if (auto link = attrs.link_name("driver")) {
       dev.driver = *link;  // the target's last component; in a capture it need not exist
     }

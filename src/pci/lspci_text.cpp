@@ -384,6 +384,11 @@ scan_lspci_text(std::string_view text, const std::string& display)
     }
     if (starts_with(body, "Kernel driver in use: ")) {
       cur->driver = std::string(body.substr(22));
+      out.has_kernel_lines = true;
+      continue;
+    }
+    if (starts_with(body, "Kernel modules: ")) {
+      out.has_kernel_lines = true;
       continue;
     }
     if (starts_with(body, "Capabilities: ")) {

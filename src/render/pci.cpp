@@ -434,7 +434,7 @@ write_device(const Device& d, const BarRenderContext& ctx, const Style& style, s
       id += " by its SR-IOV capability (no physfn link)";
     }
   }
-  id += "  driver " + (d.driver.empty() ? std::string("-") : d.driver);
+  id += "  driver " + (!d.driver.empty() ? d.driver : d.driver_known ? std::string("-") : std::string("?"));
   if (d.numa_node) {
     id += fmt::format("  NUMA {}", *d.numa_node);
   }
@@ -623,7 +623,7 @@ bar_json(const Bar& b)
   j["bus_address"] = hex_or_null(b.bus_address);
   j["cpu_address"] = hex_or_null(b.cpu_address);
   j["size"] = num_or_null(b.size);
-  j["decode_enabled"] = b.decode_enabled;
+  j["decode_enabled"] = b.decode_enabled ? json(*b.decode_enabled) : json(nullptr);
   // Extras.
   const auto st = b.state();
   j["state"] = st.empty() ? json(nullptr) : json(st);
@@ -727,8 +727,9 @@ device_to_json(const Device& d, const BarRenderContext& ctx)
     r["bus_address"] = hex_or_null(d.rom->bus_address);
     r["cpu_address"] = hex_or_null(d.rom->cpu_address);
     r["size"] = num_or_null(d.rom->size);
-    r["enabled"] = d.rom->enabled;
-    r["virtual"] = d.rom->is_virtual;
+    // The register unread: enable bit and "virtual" (register 0, sysfs an address) unknown.
+    r["enabled"] = d.rom->raw || d.rom->is_virtual ? json(d.rom->enabled) : json(nullptr);
+    r["virtual"] = d.rom->raw ? json(d.rom->is_virtual) : json(nullptr);
     if (d.rom->register_address) {
       r["register_address"] = hex0x(*d.rom->register_address);
     }
@@ -769,8 +770,10 @@ device_to_json(const Device& d, const BarRenderContext& ctx)
     wins.push_back(std::move(wj));
   }
   j["bridge_windows"] = std::move(wins);
-  j["capabilities"] = caps_json(d.capabilities, false, d);
-  j["extended_capabilities"] = caps_json(d.extended_capabilities, true, d);
+  // null: the list was never read (an empty array is a fact: the function has none).
+  const bool ext_known = d.extended_capabilities_known();
+  j["capabilities"] = d.capabilities_known() ? caps_json(d.capabilities, false, d) : json(nullptr);
+  j["extended_capabilities"] = ext_known ? caps_json(d.extended_capabilities, true, d) : json(nullptr);
   json rebar = json::array();
   for (const auto& rb : d.rebars) {
     if (rb.vf) {
@@ -784,7 +787,7 @@ device_to_json(const Device& d, const BarRenderContext& ctx)
       rebar.push_back(std::move(ej));
     }
   }
-  j["resizable_bar"] = std::move(rebar);
+  j["resizable_bar"] = ext_known || !rebar.empty() ? std::move(rebar) : json(nullptr);
   if (d.sriov) {
     json s;
     s["total_vfs"] = d.sriov->total_vfs;
@@ -821,9 +824,10 @@ device_to_json(const Device& d, const BarRenderContext& ctx)
   }
 
   // Extras.
-  j["name"] = d.name;
-  j["class_name"] = d.class_name;
+  j["name"] = d.name.empty() ? json(nullptr) : json(d.name);
+  j["class_name"] = d.class_name.empty() ? json(nullptr) : json(d.class_name);
   j["driver"] = d.driver.empty() ? json(nullptr) : json(d.driver);
+  j["driver_known"] = d.driver_known;
   j["numa_node"] = d.numa_node ? json(*d.numa_node) : json(nullptr);
   j["iommu_group"] = d.iommu_group ? json(*d.iommu_group) : json(nullptr);
   j["dma_mask_bits"] = d.dma_mask_bits ? json(*d.dma_mask_bits) : json(nullptr);
@@ -831,14 +835,15 @@ device_to_json(const Device& d, const BarRenderContext& ctx)
   j["power_state"] = d.power_state.empty() ? json(nullptr) : json(d.power_state);
   j["config_bytes"] = d.config.size();
   j["asleep"] = d.asleep;
-  j["absent"] = d.absent;
+  // Nothing of the header read: whether it reads all ones is unknown too.
+  j["absent"] = d.absent || !d.config.empty() ? json(d.absent) : json(nullptr);
   j["physfn"] = d.physfn.empty() ? json(nullptr) : json(d.physfn);
   j["physfn_from"] = d.physfn_from == Device::PhysfnFrom::link            ? json("link")
                      : d.physfn_from == Device::PhysfnFrom::pf_capability ? json("pf-sriov-capability")
                                                                           : json(nullptr);
   j["vf_index"] = d.vf_index >= 0 ? json(d.vf_index) : json(nullptr);
   j["ids_from_pf"] = d.ids_from_pf;
-  j["multifunction"] = d.multifunction;
+  j["multifunction"] = d.header_type ? json(d.multifunction) : json(nullptr);
   j["parent"] = d.parent_bdf.empty() ? json(nullptr) : json(d.parent_bdf);
   j["pcie_port_type"] = d.pcie ? json(pci::pcie_port_type_name(d.pcie->port_type)) : json(nullptr);
   if (d.acs) {
@@ -1010,7 +1015,7 @@ tree_node(const PciModel& model, const Device& d, int depth)
 {
   json j;
   j["bdf"] = d.bdf;
-  j["name"] = d.name;
+  j["name"] = d.name.empty() ? json(nullptr) : json(d.name);
   j["driver"] = d.driver.empty() ? json(nullptr) : json(d.driver);
   j["header_type"] = d.header_type ? json(*d.header_type) : json(nullptr);
   j["pcie_port_type"] = d.pcie ? json(pci::pcie_port_type_name(d.pcie->port_type)) : json(nullptr);

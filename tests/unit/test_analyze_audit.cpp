@@ -3,6 +3,7 @@
 #include <memmap/analyze/audit.hpp>
 #include <memmap/iommu/groups.hpp>
 #include <memmap/pci/device.hpp>
+#include <memmap/pci/loader.hpp>
 
 #include <fmt/format.h>
 #include <memmap/render/audit.hpp>
@@ -254,5 +255,37 @@ TEST_CASE("reserved regions: msi/reserved on the bus side, direct on the CPU sid
       const bool cpu_side = std::string(c.type).rfind("direct", 0) == 0;
       CHECK(devs.count("0000:02:00.0") == (cpu_side && c.hit_01 ? 1u : 0u));
     }
+  }
+}
+
+TEST_CASE("bar-not-claimed: an assigned BAR no line claims, decode on, off or unknown", "[audit]")
+{
+  // The kernel claims what it assigned whether or not a driver turned decoding on.
+  const auto sp = parse("e0000000-efffffff : PCI Bus 0000:00\n"
+                        "  e0000000-e0ffffff : 0000:00:02.0\n");
+  for (const std::optional<bool> decode : {std::optional<bool>(true), std::optional<bool>(false),
+                                           std::optional<bool>()}) {
+    INFO("decode " << (decode ? (*decode ? "on" : "off") : "unknown"));
+    pci::PciModel m;
+    pci::Device claimed;
+    claimed.bdf = "0000:00:02.0";
+    pci::Bar b;
+    b.bus_address = 0xe0000000;
+    b.cpu_address = 0xe0000000;
+    b.size = 0x1000000;
+    b.raw_low = 0xe0000000;
+    b.decode_enabled = decode;
+    claimed.bars.push_back(b);
+    pci::Device lost = claimed;
+    lost.bdf = "0000:00:03.0";
+    lost.bars[0].bus_address = lost.bars[0].cpu_address = 0xe1000000;
+    m.devices = {claimed, lost};
+    pci::cross_reference(m, &sp, nullptr);
+    analyze::AuditSources src;
+    src.iomem = &sp;
+    src.pci = &m;
+    const auto f = analyze::run_audit(src, {"bar-not-claimed"}, {}).findings;
+    REQUIRE(f.size() == 1);
+    CHECK(*f[0].subject.bdf == "0000:00:03.0");
   }
 }

@@ -91,7 +91,7 @@ TEST_CASE("BARs: 32/64-bit, prefetchable, I/O, 64-bit in the last slot", "[pci]"
   CHECK(bars[3].index == 5);
   CHECK(bars[3].broken_64);
   CHECK(bars[3].state() == "broken-64-bit-slot");
-  CHECK(bars[0].decode_enabled);
+  CHECK(bars[0].decode_enabled == true);
 }
 
 TEST_CASE("BARs: sysfs rows give CPU address, size and the host-bridge offset", "[pci]")
@@ -449,4 +449,63 @@ TEST_CASE("selector: lspci -s and -d syntax", "[pci]")
   CHECK_THROWS_AS(pci::parse_slot_selector("04:zz.0", s), UsageError);
   CHECK_THROWS_AS(pci::parse_slot_selector("04:20", s), UsageError);
   CHECK_THROWS_AS(pci::parse_id_selector("10de", s), UsageError);
+}
+
+TEST_CASE("unknown stays unknown: unread command register, upper dword, capability lists", "[pci]")
+{
+  // A 64-bit BAR whose upper dword (0x14) was not read: no bus address, not "virtual".
+  Cfg c = endpoint();
+  c.u32(0x10, 0xd000000c);
+  std::vector<bool> present(c.b.size(), true);
+  for (std::size_t i = 0x14; i < 0x18; ++i) {
+    present[i] = false;
+  }
+  const ConfigSpace cut(c.b, present);
+  const auto bars = pci::decode_bars(cut, 6, std::nullopt, nullptr);
+  REQUIRE_FALSE(bars.empty());
+  CHECK(bars[0].bits == 64);
+  CHECK_FALSE(bars[0].bus_address);
+  CHECK_FALSE(bars[0].is_virtual);
+  // No command register: decode on or off is unknown, and the BAR is not called disabled.
+  CHECK_FALSE(bars[0].decode_enabled.has_value());
+  CHECK(bars[0].state() != "disabled");
+  // The command register read with memory decode off: known false.
+  const auto off = pci::decode_bars(c.done(), 6, std::uint16_t{0x0000}, nullptr);
+  REQUIRE_FALSE(off.empty());
+  CHECK(off[0].decode_enabled == false);
+  CHECK(off[0].state() == "disabled");
+
+  // Capability lists: 64 bytes of a PCIe function whose list starts past them.
+  Cfg e = endpoint();
+  e.u8(0x34, 0x40).u8(0x40, 0x10).u8(0x41, 0x00).u16(0x42, 0x0002);
+  pci::Device shortdev;
+  shortdev.bdf = "0000:01:00.0";
+  shortdev.config = ConfigSpace::from_bytes({e.b.begin(), e.b.begin() + 0x40});
+  pci::decode_device(shortdev, "test");
+  CHECK_FALSE(shortdev.capabilities_known());
+  CHECK_FALSE(shortdev.extended_capabilities_known());
+  // 256 bytes: the standard list is walked; a PCIe function's extended list is unknown.
+  pci::Device pcie;
+  pcie.bdf = "0000:01:00.0";
+  pcie.config = e.done();
+  pci::decode_device(pcie, "test");
+  CHECK(pcie.capabilities_known());
+  CHECK(pcie.has_capability(0x10, false));
+  CHECK_FALSE(pcie.extended_capabilities_known());
+  // A conventional PCI function with no capability list: both lists are known and empty.
+  Cfg p;
+  p.u16(0, 0x8086).u16(2, 0x1234).u16(4, 0x0006).u16(6, 0x0000);
+  pci::Device conv;
+  conv.bdf = "0000:02:00.0";
+  conv.config = p.done();
+  pci::decode_device(conv, "test");
+  CHECK(conv.capabilities_known());
+  CHECK(conv.capabilities.entries.empty());
+  CHECK(conv.extended_capabilities_known());
+  // Nothing read at all: nothing is known.
+  pci::Device none;
+  none.bdf = "0000:03:00.0";
+  pci::decode_device(none, "test");
+  CHECK_FALSE(none.capabilities_known());
+  CHECK_FALSE(none.header_type.has_value());
 }

@@ -161,7 +161,7 @@ TEST_CASE("VFs proven by the PF's SR-IOV capability: RID, IDs, BAR slices", "[pc
   CHECK(v0->bars[0].prefetchable);
   CHECK(v0->bars[0].bus_address == 0x200022810000ULL);
   CHECK(v0->bars[0].size == 0x10000U);
-  CHECK(v0->bars[0].decode_enabled);  // VF MSE
+  CHECK(v0->bars[0].decode_enabled == true);  // VF MSE
 
   const auto* v2 = m.find("0000:09:02.5");
   REQUIRE(v2);

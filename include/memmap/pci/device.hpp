@@ -45,7 +45,9 @@ struct Bar {
   std::optional<std::uint64_t> cpu_address;  // from sysfs `resource` or lspci text
   std::optional<std::uint64_t> size;         // from sysfs `resource` or lspci [size=]
   std::optional<std::uint64_t> resource_flags;
-  bool decode_enabled = false;    // command register I/O or memory enable
+  // The command register's I/O or memory enable for this BAR's kind; nullopt where the
+  // command register was not read (or lspci's text says nothing, as for a [virtual] region).
+  std::optional<bool> decode_enabled;
   bool unassigned = false;        // no address at all (lspci "<unassigned>")
   bool ignored = false;           // the register holds bits but no usable address
   bool is_virtual = false;        // the OS reports it, the device's register reads 0
@@ -280,7 +282,8 @@ struct Device {
   // Facts from sysfs (or the lspci text).
   std::string name;               // pci.ids "Vendor Device"
   std::string class_name;
-  std::string driver;
+  std::string driver;             // "" with driver_known: none bound
+  bool driver_known = false;      // sysfs (the driver link), or lspci -k text
   std::optional<int> numa_node;
   std::optional<int> iommu_group;
   std::optional<int> dma_mask_bits;
@@ -319,6 +322,12 @@ struct Device {
   bool is_bridge() const { return header_type && (*header_type == 1 || *header_type == 2); }
   bool is_cardbus() const { return header_type && *header_type == 2; }
   bool has_capability(std::uint16_t id, bool extended) const;
+  // The capability list was walked to its end (or entries are known): false where the
+  // status register or the list's bytes were never read, so an empty list is not a fact.
+  bool capabilities_known() const;
+  // Likewise for the extended list: a conventional PCI function has none; a PCIe (or
+  // PCI-X) function's is unknown unless config space past 0x100 was read.
+  bool extended_capabilities_known() const;
 };
 
 enum class Origin { sysfs, dump };

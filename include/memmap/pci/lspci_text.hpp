@@ -68,6 +68,9 @@ struct TextDevice {
 struct LspciText {
   std::vector<TextDevice> devices;
   bool has_sizes = false;         // some region line carried [size=]
+  // Some function has a "Kernel driver in use:" or "Kernel modules:" line: the text came
+  // from lspci -k, so a function without the first has no driver (otherwise: unknown).
+  bool has_kernel_lines = false;
 };
 
 // Scan `text` (the file named `display`). Throws InputError "DISPLAY:LINE: reason" for
