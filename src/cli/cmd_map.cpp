@@ -113,8 +113,8 @@ window_offset(const pci::PciModel& pcim, const model::Region& window)
       }
     }
     for (const auto& w : d.windows) {
-      if (w.enabled && !w.upper_unknown && w.kind != pci::WindowKind::io) {
-        note(w.cpu_start, w.bus_start);
+      if (const auto r = w.bus_range(); r && w.kind != pci::WindowKind::io) {
+        note(w.cpu_start, r->first);
       }
     }
   }

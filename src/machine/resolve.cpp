@@ -127,9 +127,9 @@ search_pci(const pci::PciModel& model, std::uint64_t addr, Space space,
       std::optional<std::uint64_t> ws;
       std::optional<std::uint64_t> we;
       if (bus) {
-        if (!w.upper_unknown) {
-          ws = w.bus_start;
-          we = w.bus_end;
+        if (const auto r = w.bus_range()) {
+          ws = r->first;
+          we = r->second;
         }
       } else if (w.cpu_start && w.cpu_end) {
         ws = w.cpu_start;

@@ -313,7 +313,8 @@ decode_bridge_windows(const ConfigSpace& cfg, const SysfsResource* res,
       }
       BridgeWindow w;
       w.kind = kinds[static_cast<std::size_t>(i)];
-      w.bits = w.kind == WindowKind::io ? 16 : (row->flags & k_res_mem_64) ? 64 : 32;
+      // The row has no I/O width flag: 16 or 32 bits is unknown without the registers.
+      w.bits = w.kind == WindowKind::io ? 0 : (row->flags & k_res_mem_64) ? 64 : 32;
       w.bus_start = row->start;
       w.bus_end = row->end;
       w.cpu_start = row->start;

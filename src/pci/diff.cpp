@@ -216,9 +216,11 @@ windows_of(const Device& d)
     }
     Placed p;
     p.cpu = w.cpu_start;
-    p.bus = w.bus_start;
+    if (const auto r = w.bus_range()) {
+      p.bus = r->first;
+    }
     p.size = w.end() - w.start() + 1;
-    p.type = fmt::format("{}-bit", w.bits);
+    p.type = w.bits ? fmt::format("{}-bit", w.bits) : std::string("?-bit");
     m[w.kind] = p;
   }
   return m;

@@ -159,6 +159,16 @@ load_sysfs(const source::SysRoot& root, const source::PciNames& names, const Loa
       }
     }
     decode_device(dev, model.source);
+    const bool bridge_class = dev.class_code && (*dev.class_code >> 8 == 0x0604 || *dev.class_code >> 8 == 0x0607);
+    if (!dev.buses && (dev.is_bridge() || (!dev.header_type && bridge_class))) {
+      // The bus number registers were not read (asleep, short config): the kernel's own
+      // attributes say which buses the bridge leads to, so its children keep their parent.
+      const auto sec = parse_int(attrs.read_line("secondary_bus_number"));
+      const auto sub = parse_int(attrs.read_line("subordinate_bus_number"));
+      if (sec && sub && *sec > 0 && *sec <= 255 && *sub >= *sec && *sub <= 255) {
+        dev.buses = BusRange{dev.bus, static_cast<std::uint8_t>(*sec), static_cast<std::uint8_t>(*sub)};
+      }
+    }
     if (!dev.is_bridge()) {
       dev.resource.reset();  // decoded into bars, rom and sriov (see Device::resource)
     }

@@ -196,7 +196,8 @@ link_topology(PciModel& model, const source::PciNames* names)
   identify_vfs(model, names);
   std::map<std::pair<std::uint32_t, int>, std::string> bridge_for_bus;
   for (const auto& d : model.devices) {
-    if (d.is_bridge() && d.buses && d.buses->secondary != 0 && !d.absent) {
+    // buses: a bridge's registers, or the kernel's secondary_bus_number where they were not read.
+    if (d.buses && d.buses->secondary != 0 && !d.absent) {
       bridge_for_bus.emplace(std::make_pair(d.domain, static_cast<int>(d.buses->secondary)), d.bdf);
     }
   }

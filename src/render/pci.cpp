@@ -365,7 +365,7 @@ window_notes(const BridgeWindow& w, const WindowView& v)
 {
   std::vector<std::string> parts;
   if (v.live || v.range == "?" || w.kernel == pci::KernelWindow::unset) {
-    parts.push_back(fmt::format("{}-bit", w.bits));
+    parts.push_back(w.bits ? fmt::format("{}-bit", w.bits) : std::string("?-bit (the kernel's row only)"));
   }
   if (v.bus_differs) {
     parts.push_back("bus " + hex(w.bus_start) + "-" + hex(w.bus_end));
@@ -749,7 +749,7 @@ device_to_json(const Device& d, const BarRenderContext& ctx)
     }
     json wj;
     wj["kind"] = pci::to_string(w.kind);
-    wj["bits"] = w.bits;
+    wj["bits"] = w.bits ? json(w.bits) : json(nullptr);
     const bool known = w.enabled && !w.upper_unknown;
     wj["start"] = known || (w.enabled && w.cpu_start) ? json(hex0x(w.start())) : json(nullptr);
     wj["end"] = known || (w.enabled && w.cpu_end) ? json(hex0x(w.end())) : json(nullptr);

@@ -46,6 +46,7 @@ sample_model()
   w.bus_start = 0x0;
   w.bus_end = 0xfffff;
   w.enabled = true;  // no CPU row: its CPU range is unknown
+  w.registers_enabled = true;
   pci::Device br;
   br.bdf = "0000:00:01.0";
   br.windows = {w};

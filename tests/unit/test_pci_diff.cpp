@@ -125,6 +125,9 @@ TEST_CASE("pci diff: unassigned BARs, type changes, ROM, windows, driver, Resiza
   a.windows = {BridgeWindow{WindowKind::mem, 32, 0xf0000000, 0xf0ffffff, {}, {}, true, -1},
                BridgeWindow{WindowKind::prefetchable, 64, 0xe0000000, 0xefffffff, {}, {}, true,
                             -1}};
+  for (auto& w : a.windows) {
+    w.registers_enabled = true;  // the registers decode the range (base <= limit)
+  }
   a.rebars = {Rebar{0x200, false, 1, {RebarEntry{0, {1 << 28, 1ULL << 33}, 1 << 28}}, {}}};
   auto b = a;
   b.driver = "vfio-pci";

@@ -10,6 +10,9 @@
 #include <memmap/source/pci_names.hpp>
 #include <memmap/source/sysroot.hpp>
 
+#include <filesystem>
+#include <fstream>
+#include <unistd.h>
 #include <sstream>
 #include <tuple>
 
@@ -425,4 +428,39 @@ TEST_CASE("generated sysroot without physfn links and its lspci -xxxx dump", "[p
   CHECK(tree.str().find("window pref unassigned") != std::string::npos);
   CHECK(tree.str().find("200006000000-200021ffffff  ") == std::string::npos);
   CHECK(tree.str().find("window io   0000") == std::string::npos);  // no phantom windows
+}
+
+TEST_CASE("a bridge whose config was not read keeps its children (secondary_bus_number)",
+          "[pci][topology]")
+{
+  // The generated sysroot's root port 00:04.0 asleep (D3cold): its bus registers are not read.
+  namespace fs = std::filesystem;
+  const fs::path tmp = fs::temp_directory_path() / fmt::format("memmap-asleep-{}", ::getpid());
+  fs::remove_all(tmp);
+  fs::copy(fixture("sysroot-gen-vfs-windows"), tmp,
+           fs::copy_options::recursive | fs::copy_options::copy_symlinks);
+  const fs::path rp = fs::canonical(tmp / "sys/bus/pci/devices/0000:00:04.0");
+  {
+    std::ofstream(rp / "power_state") << "D3cold\n";
+  }
+  source::PciNames names;
+  const auto m = pci::load_sysfs(source::SysRoot(tmp.string()), names);
+  fs::remove_all(tmp);
+  const auto* bridge = m.find("0000:00:04.0");
+  REQUIRE(bridge);
+  CHECK(bridge->asleep);
+  CHECK(bridge->config.empty());
+  REQUIRE(bridge->buses);
+  CHECK(bridge->buses->secondary == 9);
+  const auto* pf = m.find("0000:09:00.0");
+  REQUIRE(pf);
+  CHECK(pf->parent_bdf == "0000:00:04.0");
+  // Its windows come from the kernel's rows alone: no bus range, I/O width unknown.
+  for (const auto& w : bridge->windows) {
+    CHECK_FALSE(w.registers_read);
+    CHECK_FALSE(w.bus_range());
+    if (w.kind == pci::WindowKind::io) {
+      CHECK(w.bits == 0);
+    }
+  }
 }

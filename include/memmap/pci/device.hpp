@@ -7,6 +7,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include <memmap/model/diagnostic.hpp>
@@ -118,7 +119,8 @@ to_string(KernelWindow k)
 
 struct BridgeWindow {
   WindowKind kind = WindowKind::mem;
-  int bits = 32;                  // io: 16/32, mem: 32, prefetchable: 32/64
+  int bits = 32;                  // io: 16/32, mem: 32, prefetchable: 32/64; 0 unknown (an I/O
+                                  // window known from the kernel's row alone)
   // The registers' decode (bus addresses). Where the kernel disowns the window these are
   // only what the registers say, never an address the bridge is known to forward.
   std::uint64_t bus_start = 0;
@@ -142,6 +144,16 @@ struct BridgeWindow {
   KernelWindow kernel = KernelWindow::unknown;
   std::optional<std::uint64_t> kernel_size{};  // the row's size (kept for unset windows)
 
+  // The bus range the bridge forwards, where its registers say so: nullopt where they were
+  // not read (the kernel's rows only), their upper half is missing, or they read disabled
+  // behind a row the kernel assigned. Every user of a bus address asks this.
+  std::optional<std::pair<std::uint64_t, std::uint64_t>> bus_range() const
+  {
+    if (!enabled || !registers_read || upper_unknown || !registers_enabled) {
+      return std::nullopt;
+    }
+    return std::make_pair(bus_start, bus_end);
+  }
   std::uint64_t start() const { return cpu_start.value_or(bus_start); }
   std::uint64_t end() const { return cpu_end.value_or(bus_end); }
   // Registers only, and they read 0 for an I/O or prefetchable window: lspci -F prints a
