@@ -235,6 +235,7 @@ apply_text(Device& dev, const TextDevice& td, const std::string& file)
     }
   } else {
     std::size_t seq = 0;
+    bool added_virtual = false;
     for (const auto& tr : td.regions) {
       Bar* bar = nullptr;
       if (tr.index >= 0) {
@@ -245,6 +246,13 @@ apply_text(Device& dev, const TextDevice& td, const std::string& file)
         bar = &dev.bars[seq];
       }
       ++seq;
+      if (!bar && tr.is_virtual && tr.index >= 0) {
+        // lspci's [virtual]: the OS has the BAR, the register reads 0 (an SR-IOV VF's BARs,
+        // which the PF's capability places). The hex has no such BAR: the text is its source.
+        dev.bars.push_back(text_bar(tr));
+        added_virtual = true;
+        continue;
+      }
       if (!bar || (bar->kind == BarKind::io) != tr.io) {
         dev.problems.push_back(text_problem(file, tr.line, dev,
                                             "region line does not match any BAR in the hex dump; ignored",
@@ -264,6 +272,9 @@ apply_text(Device& dev, const TextDevice& td, const std::string& file)
         bar->unassigned = bar->unassigned || tr.unassigned;
         bar->ignored = bar->ignored || tr.ignored;
       }
+    }
+    if (added_virtual) {
+      std::sort(dev.bars.begin(), dev.bars.end(), [](const Bar& a, const Bar& b) { return a.index < b.index; });
     }
   }
   if (td.rom) {
