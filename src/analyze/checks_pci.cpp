@@ -109,9 +109,14 @@ check_outside_window(const AuditSources& s, std::vector<Finding>& out)
         f.evidence = {bar_evidence(d, b)};
         if (const auto* p = s.pci->find(d.parent_bdf)) {
           for (const auto& w : p->windows) {
-            if (w.enabled) {
+            // Only windows the bridge forwards (the kernel's row, where there is one); an
+            // unassigned one is named without an address: the register's is stale.
+            if (w.enabled && !(w.upper_unknown && !w.cpu_start)) {
               f.evidence.push_back(fmt::format("{} window {} {:#x}-{:#x}", p->bdf,
                                                pci::to_string(w.kind), w.start(), w.end()));
+            } else if (w.kernel == pci::KernelWindow::unset) {
+              f.evidence.push_back(fmt::format("{} window {} unassigned (size {:#x})", p->bdf,
+                                               pci::to_string(w.kind), w.kernel_size.value_or(0)));
             }
           }
         }

@@ -54,6 +54,9 @@ run(int argc, char** argv)
     ->type_name("FILE");
   app.add_option("--ioports", opts.ioports_file, "Read this /proc/ioports listing instead")
     ->type_name("FILE");
+  app.add_flag("--strict", opts.strict,
+               "Reject an iomem/ioports listing whose indentation is not the kernel's (exit 2) "
+               "instead of rebuilding its tree by address containment");
   app.add_option("--lspci", opts.lspci_file,
                  "Read PCI devices from an lspci -x/-xxx/-xxxx (or -v -x) dump")
     ->type_name("FILE");

@@ -59,6 +59,7 @@ Context::load_tree(std::optional<model::AddressSpace>& slot, model::SpaceKind ki
     src.kind = kind;
     src.explicit_file =
       kind == model::SpaceKind::io_port ? m_opts.ioports_file : m_opts.iomem_file;
+    src.strict = m_opts.strict;
     slot = source::load_resource_tree(m_root, src);
     if (slot->addresses_hidden) {
       notice(slot->source
@@ -176,7 +177,7 @@ Context::report_pci_limits()
                    "Run as root to see them.");
     }
     for (const auto& p : m_pci->problems) {
-      if (p.id == "pci-function-vanished") {
+      if (p.id == "pci-function-vanished" || p.id == "lspci-dump-short") {
         notice(p.located());
       }
     }

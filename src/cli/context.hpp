@@ -24,6 +24,7 @@ struct GlobalOptions {
   std::string iomem_file;    // --iomem FILE
   std::string ioports_file;  // --ioports FILE
   std::string lspci_file;    // --lspci FILE
+  bool strict = false;       // --strict: resource-tree indentation must be the kernel's
   bool json = false;         // --json
   std::string color = "auto";
 };

@@ -114,12 +114,21 @@ decode_bars(const ConfigSpace& cfg, int count, std::optional<std::uint16_t> comm
       }
       b.enhanced = (row->flags & k_res_pci_ea_bei) != 0;
       b.is_virtual = b.cpu_address && raw && low == 0 && high == 0 && !b.enhanced;
+      if (!b.cpu_address && b.bus_address) {
+        // The kernel disowns the register's value (IORESOURCE_UNSET, DISABLED): the
+        // register keeps a stale address that no view may use as one.
+        b.register_address = b.bus_address;
+        b.bus_address.reset();
+      }
     }
     const std::optional<std::uint64_t> seen = row_used ? b.cpu_address : b.bus_address;
     if (!seen && !b.broken_64) {
+      // lspci's words: bits in the register but no address is "ignored"; the kernel's
+      // IORESOURCE_UNSET says it could not assign one, whatever the register holds.
       const bool bits_set = raw && (bar_address(low, high, b.kind == BarKind::io) != 0);
-      b.ignored = bits_set;
-      b.unassigned = !bits_set;
+      const bool unset = row_used && (row->flags & k_res_unset) != 0;
+      b.ignored = bits_set && !unset;
+      b.unassigned = !b.ignored;
     }
     if (command) {
       b.decode_enabled = (*command & (b.kind == BarKind::io ? k_command_io : k_command_mem)) != 0;
@@ -173,6 +182,10 @@ decode_rom(const ConfigSpace& cfg, std::size_t reg, const SysfsResource* res)
     r.ignored = (low & k_rom_address_mask) != 0;
     r.unassigned = !r.ignored;
   }
+  if (row_used && !r.cpu_address && r.bus_address) {
+    r.register_address = r.bus_address;  // as for BARs: the kernel's row rules
+    r.bus_address.reset();
+  }
   return r;
 }
 
@@ -184,12 +197,29 @@ decode_bridge_windows(const ConfigSpace& cfg, const SysfsResource* res,
                       std::vector<std::string>& problems)
 {
   std::vector<BridgeWindow> out;
+  // The kernel's row decides whether the window exists; the registers stay beside it.
   auto apply_row = [&](BridgeWindow& w, int idx) {
+    w.registers_enabled = w.bus_start <= w.bus_end;
+    w.enabled = w.registers_enabled;
     const ResourceRow* row = res ? res->bridge_window(idx) : nullptr;
-    if (row && row->size() != 0 && (row->flags & (k_res_unset | k_res_disabled)) == 0) {
+    if (!row) {
+      return;  // no rows: the registers are all there is
+    }
+    if ((row->flags & k_res_unset) != 0) {
+      w.kernel = KernelWindow::unset;
+    } else if ((row->flags & k_res_disabled) != 0) {
+      w.kernel = KernelWindow::disabled;
+    } else if (row->size() != 0) {
+      w.kernel = KernelWindow::assigned;
       w.cpu_start = row->start;
       w.cpu_end = row->end;
+    } else {
+      w.kernel = KernelWindow::none;  // all zero (or flags without a range)
     }
+    if (row->size() != 0) {
+      w.kernel_size = row->size();
+    }
+    w.enabled = w.kernel == KernelWindow::assigned;
   };
 
   // I/O window.
@@ -215,7 +245,7 @@ decode_bridge_windows(const ConfigSpace& cfg, const SysfsResource* res,
       }
       w.bus_start = base;
       w.bus_end = limit | 0xfff;
-      w.enabled = w.bus_start <= w.bus_end;
+      w.registers_zero = *io_base == 0 && *io_limit == 0;
       apply_row(w, 0);
       out.push_back(w);
     }
@@ -234,7 +264,7 @@ decode_bridge_windows(const ConfigSpace& cfg, const SysfsResource* res,
       w.bits = 32;
       w.bus_start = static_cast<std::uint64_t>(*mem_base & 0xfff0) << 16;
       w.bus_end = (static_cast<std::uint64_t>(*mem_limit & 0xfff0) << 16) | 0xfffff;
-      w.enabled = w.bus_start <= w.bus_end;
+      w.registers_zero = *mem_base == 0 && *mem_limit == 0;
       apply_row(w, 1);
       out.push_back(w);
     }
@@ -265,7 +295,7 @@ decode_bridge_windows(const ConfigSpace& cfg, const SysfsResource* res,
       }
       w.bus_start = base;
       w.bus_end = limit | 0xfffff;
-      w.enabled = w.bus_start <= w.bus_end;
+      w.registers_zero = *pref_base == 0 && *pref_limit == 0;
       apply_row(w, 2);
       out.push_back(w);
     }
@@ -287,6 +317,9 @@ decode_bridge_windows(const ConfigSpace& cfg, const SysfsResource* res,
       w.cpu_start = row->start;
       w.cpu_end = row->end;
       w.enabled = true;
+      w.registers_read = false;
+      w.kernel = KernelWindow::assigned;
+      w.kernel_size = row->size();
       out.push_back(w);
     }
   }
@@ -310,7 +343,7 @@ decode_cardbus_windows(const ConfigSpace& cfg)
     w.bits = 32;
     w.bus_start = *base;
     w.bus_end = static_cast<std::uint64_t>(*limit) + 0xfff;
-    w.enabled = w.bus_start <= w.bus_end;
+    w.enabled = w.registers_enabled = w.bus_start <= w.bus_end;
     out.push_back(w);
   }
   for (int i = 0; i < 2; ++i) {
@@ -333,7 +366,7 @@ decode_cardbus_windows(const ConfigSpace& cfg)
     }
     w.bus_start = b & ~std::uint32_t{3};
     w.bus_end = static_cast<std::uint64_t>(l & ~std::uint32_t{3}) + 3;
-    w.enabled = w.bus_start <= w.bus_end;
+    w.enabled = w.registers_enabled = w.bus_start <= w.bus_end;
     out.push_back(w);
   }
   return out;
@@ -553,6 +586,10 @@ decode_sriov(const ConfigSpace& cfg, std::uint16_t offset, const SysfsResource* 
       if (row->assigned() && row->start != 0) {
         b.cpu_address = row->start;
       }
+      if (!b.cpu_address && b.bus_address) {
+        b.register_address = b.bus_address;  // the kernel could not assign the aperture
+        b.bus_address.reset();
+      }
     }
     b.unassigned = !b.bus_address && !b.cpu_address;
     b.decode_enabled = s.vf_memory_enable;
@@ -682,23 +719,32 @@ decode_device(Device& dev, const std::string& display)
   const ConfigSpace& cfg = dev.config;
   const SysfsResource* res = dev.resource ? &*dev.resource : nullptr;
 
-  if (const auto v = cfg.u16(0x00)) {
-    // A VF's Vendor ID register reads ffff by design; its IDs come from sysfs.
-    if (*v == 0xffff && dev.physfn.empty()) {
-      dev.absent = true;
-      dev.problems.push_back(device_problem(
-        display, dev.bdf,
-        "config space reads all ones (vendor ffff): the function is powered off or gone; "
-        "no BARs decoded",
-        "pci-function-absent"));
-      return;
-    }
-    if (!dev.vendor_id && *v != 0xffff) {
-      dev.vendor_id = *v;
+  // Absent only when the header really reads all ones: an SR-IOV VF reads ffff as its
+  // Vendor and Device ID by design, yet the rest of its header is real.
+  bool any_read = false;
+  bool all_ones = true;
+  for (std::size_t i = 0; i < 0x40 && all_ones; ++i) {
+    if (const auto b = cfg.u8(i)) {
+      any_read = true;
+      all_ones = *b == 0xff;
     }
   }
-  if (const auto d = cfg.u16(0x02); d && !dev.device_id && dev.physfn.empty()) {
-    dev.device_id = *d;
+  if (any_read && all_ones) {
+    dev.absent = true;
+    dev.problems.push_back(device_problem(
+      display, dev.bdf,
+      "the header reads all ones (every byte of 0x00-0x3f is ff): the function is powered "
+      "off or gone; no BARs decoded",
+      "pci-function-absent"));
+    return;
+  }
+  if (const auto v = cfg.u16(0x00); v && *v != 0xffff) {
+    if (!dev.vendor_id) {
+      dev.vendor_id = *v;
+    }
+    if (const auto d = cfg.u16(0x02); d && !dev.device_id) {
+      dev.device_id = *d;
+    }
   }
   if (const auto rev = cfg.u8(0x08)) {
     dev.revision = *rev;

@@ -154,6 +154,7 @@ load_sysfs(const source::SysRoot& root, const source::PciNames& names, const Loa
       dev.device_id = read_id(attrs, "device");
       if (auto pf = attrs.link_name("physfn")) {
         dev.physfn = *pf;
+        dev.physfn_from = Device::PhysfnFrom::link;
       }
     }
     decode_device(dev, model.source);
@@ -164,7 +165,7 @@ load_sysfs(const source::SysRoot& root, const source::PciNames& names, const Loa
     model.devices.push_back(std::move(dev));
   }
   sort_devices(model);
-  link_topology(model);
+  link_topology(model, &names);
   return model;
 }
 

@@ -3,6 +3,7 @@
 #include <memmap/error.hpp>
 #include <memmap/util/size.hpp>
 
+#include <algorithm>
 #include <cctype>
 #include <charconv>
 
@@ -13,6 +14,9 @@ namespace memmap::pci {
 namespace {
 
 constexpr std::size_t k_max_line = 254;  // libpci reads lines into a 256-byte buffer
+// lspci's walks visit each offset once: at most 48 standard (0x40-0xfc) and 960 extended
+// (0x100-0xffc) capabilities of a function.
+constexpr std::size_t k_max_caps = 48 + 960;
 
 bool
 is_hex(char c)
@@ -65,9 +69,10 @@ parse_header(std::string_view line)
 }
 
 // A hex data line "OFF: XX XX ..." (OFF 2-8 hex digits). Returns false if the line is not
-// a data line at all; throws if it is one but malformed.
+// a data line at all; throws if it is one but malformed (`where()` names the line).
+template <class Where>
 bool
-check_data_line(std::string_view line, const std::string& where, std::size_t& high)
+check_data_line(std::string_view line, const Where& where, std::size_t& high)
 {
   std::size_t n = 0;
   while (n < line.size() && is_hex(line[n])) {
@@ -92,7 +97,7 @@ check_data_line(std::string_view line, const std::string& where, std::size_t& hi
       throw InputError(fmt::format("{}: malformed hex dump line (libpci's dump reader: "
                                    "\"Malformed line\"); expected two hex digits per byte, "
                                    "single spaces between",
-                                   where));
+                                   where()));
     }
     ++count;
     i += 2;
@@ -100,27 +105,16 @@ check_data_line(std::string_view line, const std::string& where, std::size_t& hi
       if (line[i] != ' ') {
         throw InputError(fmt::format("{}: malformed hex dump line (libpci's dump reader: "
                                      "\"Malformed line\")",
-                                     where));
+                                     where()));
       }
       ++i;
     }
   }
   if (offset + count > 4096) {
-    throw InputError(fmt::format("{}: config offset {:#x} + {} bytes is past 4096", where, offset, count));
+    throw InputError(fmt::format("{}: config offset {:#x} + {} bytes is past 4096", where(), offset, count));
   }
   high = std::max<std::size_t>(high, static_cast<std::size_t>(offset + count));
   return true;
-}
-
-std::string_view
-trim_left_tabs(std::string_view s, int& tabs)
-{
-  tabs = 0;
-  while (!s.empty() && s.front() == '\t') {
-    s.remove_prefix(1);
-    ++tabs;
-  }
-  return s;
 }
 
 bool
@@ -129,8 +123,9 @@ starts_with(std::string_view s, std::string_view p)
   return s.substr(0, p.size()) == p;
 }
 
-// "Memory at fb000000 (32-bit, non-prefetchable) [size=16M]" and friends.
-void
+// "Memory at fb000000 (32-bit, non-prefetchable) [size=16M]" and friends (lspci's
+// show_bases/show_rom wording). Returns false for a line that is not a region.
+bool
 parse_region(std::string_view body, TextRegion& r)
 {
   std::string_view after;
@@ -143,7 +138,7 @@ parse_region(std::string_view body, TextRegion& r)
     r.rom = true;
     after = body.substr(17);
   } else {
-    return;
+    return false;
   }
   std::size_t n = 0;
   while (n < after.size() && is_hex(after[n])) {
@@ -152,8 +147,21 @@ parse_region(std::string_view body, TextRegion& r)
   if (n > 0) {
     r.address = parse_hex(after.substr(0, n));
   }
-  r.is_virtual = after.find("[virtual]") != std::string_view::npos;
+  r.unassigned = starts_with(after, "<unassigned>");
+  r.ignored = starts_with(after, "<ignored>");
+  r.broken_64 = starts_with(after, "<broken-64-bit-slot>") || starts_with(after, "<invalid-64bit-slot>");
+  r.is_virtual = r.is_virtual || after.find("[virtual]") != std::string_view::npos;
   r.disabled = after.find("[disabled]") != std::string_view::npos;
+  r.enhanced = after.find("[enhanced]") != std::string_view::npos;
+  if (!r.io && !r.rom) {
+    const auto open = after.find(" (");
+    const auto comma = open == std::string_view::npos ? open : after.find(", ", open);
+    if (comma != std::string_view::npos) {
+      r.mem_type = std::string(after.substr(open + 2, comma - open - 2));
+      r.bits = r.mem_type == "64-bit" ? 64 : 32;
+      r.prefetchable = starts_with(after.substr(comma + 2), "prefetchable)");
+    }
+  }
   const auto sz = after.find("[size=");
   if (sz != std::string_view::npos) {
     const auto close = after.find(']', sz);
@@ -161,6 +169,150 @@ parse_region(std::string_view body, TextRegion& r)
       r.size = parse_lspci_size(after.substr(sz + 6, close - sz - 6));
     }
   }
+  return true;
+}
+
+// Indentation level: one tab, or eight spaces (a tab expanded), per level.
+int
+indent_level(std::string_view& s)
+{
+  int level = 0;
+  while (!s.empty()) {
+    if (s.front() == '\t') {
+      s.remove_prefix(1);
+      ++level;
+    } else if (s.size() >= 8 && s.substr(0, 8) == "        ") {
+      s.remove_prefix(8);
+      ++level;
+    } else {
+      break;
+    }
+  }
+  if (!s.empty() && s.front() == ' ') {
+    return -1;  // a continuation line aligned with spaces: no level of its own
+  }
+  return level;
+}
+
+// "XXXX" (exactly four hex digits) -> the value.
+std::optional<std::uint16_t>
+hex4(std::string_view s)
+{
+  if (s.size() != 4 || !std::all_of(s.begin(), s.end(), is_hex)) {
+    return std::nullopt;
+  }
+  return static_cast<std::uint16_t>(*parse_hex(s));
+}
+
+// The header line after "BB:DD.F ": class, names, ids, revision, prog-if as lspci's
+// show_terse prints them ("Class [cccc]: Vendor Device [vvvv:dddd] (rev rr) (prog-if pp [..])"
+// with -nn, "cccc: vvvv:dddd (rev rr)" with -n, names alone otherwise).
+void
+parse_header_facts(std::string_view rest, TextDevice& d)
+{
+  const auto colon = rest.find(": ");
+  if (colon == std::string_view::npos) {
+    return;
+  }
+  std::string_view cls = rest.substr(0, colon);
+  std::string_view dev = rest.substr(colon + 2);
+  if (auto c = hex4(cls)) {
+    d.class_id = c;
+  } else if (cls.size() > 7 && cls.substr(cls.size() - 7, 2) == " [" && cls.back() == ']') {
+    d.class_id = hex4(cls.substr(cls.size() - 5, 4));
+    d.class_text = std::string(cls.substr(0, cls.size() - 7));
+  } else {
+    d.class_text = std::string(cls);
+  }
+  // " (prog-if 8f [PCI native mode controller, ...])" comes last, " (rev 03)" before it.
+  if (const auto p = dev.rfind(" (prog-if "); p != std::string_view::npos && p + 12 <= dev.size()) {
+    const auto v = dev.substr(p + 10, 2);
+    if (std::all_of(v.begin(), v.end(), is_hex)
+        && (p + 12 == dev.size() || dev[p + 12] == ')' || dev[p + 12] == ' ')) {
+      d.prog_if = static_cast<std::uint8_t>(*parse_hex(v));
+      dev = dev.substr(0, p);
+    }
+  }
+  if (const auto p = dev.rfind(" (rev "); p != std::string_view::npos && p + 9 == dev.size() && dev.back() == ')') {
+    const auto v = dev.substr(p + 6, 2);
+    if (std::all_of(v.begin(), v.end(), is_hex)) {
+      d.revision = static_cast<std::uint8_t>(*parse_hex(v));
+      dev = dev.substr(0, p);
+    }
+  }
+  auto ids = [&](std::string_view s) {
+    if (s.size() == 9 && s[4] == ':') {
+      const auto v = hex4(s.substr(0, 4));
+      const auto dv = hex4(s.substr(5, 4));
+      if (v && dv) {
+        d.vendor_id = v;
+        d.device_id = dv;
+        return true;
+      }
+    }
+    return false;
+  };
+  if (ids(dev)) {
+    return;  // -n: numbers only
+  }
+  if (dev.size() > 12 && dev.substr(dev.size() - 12, 2) == " [" && dev.back() == ']'
+      && ids(dev.substr(dev.size() - 10, 9))) {
+    dev = dev.substr(0, dev.size() - 12);
+  } else if (dev.size() == 11 && dev.front() == '[' && dev.back() == ']') {
+    ids(dev.substr(1, 9));
+    dev = {};
+  }
+  d.name_text = std::string(dev);
+}
+
+// "[68] MSI: Enable+ ..." / "[100 v1] Virtual Channel" / "<access denied>".
+void
+parse_capability(std::string_view body, int line_no, TextDevice& d)
+{
+  if (starts_with(body, "<access denied>")) {
+    d.caps_denied = true;
+    return;
+  }
+  if (body.size() < 4 || body.front() != '[') {
+    return;
+  }
+  const auto close = body.find(']');
+  if (close == std::string_view::npos) {
+    return;
+  }
+  std::string_view inside = body.substr(1, close - 1);
+  std::optional<std::uint8_t> version;
+  if (const auto sp = inside.find(" v"); sp != std::string_view::npos) {
+    unsigned v = 0;
+    const auto vs = inside.substr(sp + 2);
+    auto [ptr, ec] = std::from_chars(vs.data(), vs.data() + vs.size(), v);
+    if (ec != std::errc() || ptr != vs.data() + vs.size() || v > 15) {
+      return;
+    }
+    version = static_cast<std::uint8_t>(v);
+    inside = inside.substr(0, sp);
+  }
+  if (inside.size() < 2 || inside.size() > 3 || !std::all_of(inside.begin(), inside.end(), is_hex)) {
+    return;
+  }
+  std::string_view words = body.substr(close + 1);
+  if (!words.empty() && words.front() == ' ') {
+    words.remove_prefix(1);
+  }
+  if (starts_with(words, "<chain")) {
+    return;  // "<chain looped>", "<chain broken>": lspci's walk ended there
+  }
+  if (d.caps.size() >= k_max_caps) {
+    return;  // more than lspci ever prints for one function: hostile input, not a list
+  }
+  TextCapability c;
+  c.offset = static_cast<std::uint16_t>(*parse_hex(inside));
+  c.extended = c.offset >= 0x100;
+  c.version = version;
+  c.words = std::string(words);
+  c.ids = lspci_capability_ids(words, c.extended);
+  c.line = line_no;
+  d.caps.push_back(std::move(c));
 }
 
 } // namespace
@@ -182,17 +334,17 @@ scan_lspci_text(std::string_view text, const std::string& display)
   while (pos < text.size()) {
     ++line_no;
     const std::size_t nl = text.find('\n', pos);
-    const std::string where = fmt::format("{}:{}", display, line_no);
     if (nl == std::string_view::npos) {
-      throw InputError(where + ": last line has no newline (libpci's dump reader rejects it: "
-                               "\"line too long or unterminated\")");
+      throw InputError(fmt::format("{}:{}: last line has no newline (libpci's dump reader rejects it: "
+                                   "\"line too long or unterminated\")",
+                                   display, line_no));
     }
     std::string_view line = text.substr(pos, nl - pos);
     pos = nl + 1;
     if (line.size() > k_max_line) {
-      throw InputError(fmt::format("{}: line of {} characters; libpci's dump reader takes at most "
+      throw InputError(fmt::format("{}:{}: line of {} characters; libpci's dump reader takes at most "
                                    "{} (\"line too long or unterminated\")",
-                                   where, line.size(), k_max_line));
+                                   display, line_no, line.size(), k_max_line));
     }
     if (!line.empty() && line.back() == '\r') {
       line.remove_suffix(1);
@@ -205,28 +357,37 @@ scan_lspci_text(std::string_view text, const std::string& display)
       TextDevice d;
       d.bdf = *bdf;
       d.line = line_no;
+      parse_header_facts(line.substr(line.find(' ') + 1), d);
       out.devices.push_back(std::move(d));
       cur = &out.devices.back();
       in_device = true;
       continue;
     }
     std::size_t high = 0;
-    if (check_data_line(line, where, high)) {
+    if (check_data_line(line, [&] { return fmt::format("{}:{}", display, line_no); }, high)) {
       if (in_device && cur) {
         cur->hex_bytes = std::max(cur->hex_bytes, high);
+        cur->hex_last_line = line_no;
       }
       continue;
     }
     if (!in_device || !cur) {
       continue;
     }
-    int tabs = 0;
-    std::string_view body = trim_left_tabs(line, tabs);
-    if (tabs != 1) {
-      continue;  // capability details (two tabs) or something else
+    std::string_view body = line;
+    const int level = indent_level(body);
+    if (level >= 1) {
+      cur->verbose = true;
+    }
+    if (level != 1) {
+      continue;  // capability details (two levels) or something else
     }
     if (starts_with(body, "Kernel driver in use: ")) {
       cur->driver = std::string(body.substr(22));
+      continue;
+    }
+    if (starts_with(body, "Capabilities: ")) {
+      parse_capability(body.substr(14), line_no, *cur);
       continue;
     }
     TextRegion r;
@@ -246,23 +407,167 @@ scan_lspci_text(std::string_view text, const std::string& display)
         }
       }
     }
-    if (starts_with(body, "[virtual] ")) {
-      body.remove_prefix(10);
-      r.is_virtual = true;
+    // Older lspci put "[virtual] " or "[enhanced] " before the region.
+    for (bool more = true; more;) {
+      more = false;
+      if (starts_with(body, "[virtual] ")) {
+        body.remove_prefix(10);
+        r.is_virtual = true;
+        more = true;
+      } else if (starts_with(body, "[enhanced] ")) {
+        body.remove_prefix(11);
+        r.enhanced = true;
+        more = true;
+      }
     }
     const bool virt = r.is_virtual;
-    parse_region(body, r);
+    const bool enh = r.enhanced;
+    if (!parse_region(body, r)) {
+      continue;
+    }
     r.is_virtual = r.is_virtual || virt;
+    r.enhanced = r.enhanced || enh;
     if (r.rom) {
       cur->rom = r;
-    } else if (starts_with(body, "Memory at ") || starts_with(body, "I/O ports at ")) {
-      cur->regions.push_back(r);
     } else {
-      continue;
+      cur->regions.push_back(r);
     }
     out.has_sizes = out.has_sizes || r.size.has_value();
   }
   return out;
+}
+
+namespace {
+
+// lspci's words for each capability (pciutils ls-caps.c / ls-ecaps.c, and the older
+// wording of pciutils 2.x/3.x where it differs) -> the ids they stand for.
+struct CapWords {
+  const char* prefix;
+  bool extended;
+  std::uint16_t id;
+  std::uint16_t also = 0xffff;  // a second id lspci names the same way
+};
+
+constexpr CapWords k_cap_words[] = {
+  {"Null", false, 0x00},
+  {"Power Management version", false, 0x01},
+  {"AGP version", false, 0x02},
+  {"Vital Product Data", false, 0x03},
+  {"Slot ID", false, 0x04},
+  {"MSI:", false, 0x05},
+  {"Message Signalled Interrupts", false, 0x05},
+  {"CompactPCI hot-swap", false, 0x06},
+  {"PCI-X", false, 0x07},
+  {"HyperTransport", false, 0x08},
+  {"Vendor Specific Information", false, 0x09},
+  {"VirtIO", false, 0x09},
+  {"Debug port", false, 0x0a},
+  {"CompactPCI central resource control", false, 0x0b},
+  {"Hot-plug capable", false, 0x0c},
+  {"Subsystem:", false, 0x0d},
+  {"AGP3", false, 0x0e},
+  {"Secure device", false, 0x0f},
+  {"Express", false, 0x10},
+  {"MSI-X", false, 0x11},
+  {"SATA HBA", false, 0x12},
+  {"PCI Advanced Features", false, 0x13},
+  {"Enhanced Allocation", false, 0x14},
+  {"Null", true, 0x00},
+  {"Advanced Error Reporting", true, 0x01},
+  {"Virtual Channel", true, 0x02, 0x09},
+  {"Device Serial Number", true, 0x03},
+  {"Power Budgeting", true, 0x04},
+  {"Root Complex Link", true, 0x05},
+  {"Root Complex Internal Link", true, 0x06},
+  {"Root Complex Event Collector", true, 0x07},
+  {"Multi-Function Virtual Channel", true, 0x08},
+  {"Root Complex Register Block", true, 0x0a},
+  {"Vendor Specific Information", true, 0x0b},
+  {"Access Control Services", true, 0x0d},
+  {"Alternative Routing-ID Interpretation", true, 0x0e},
+  {"Address Translation Service", true, 0x0f},
+  {"Single Root I/O Virtualization", true, 0x10},
+  {"Multi-Root I/O Virtualization", true, 0x11},
+  {"Multicast", true, 0x12},
+  {"Page Request Interface", true, 0x13},
+  {"Physical Resizable BAR", true, 0x15},
+  {"Dynamic Power Allocation", true, 0x16},
+  {"Transaction Processing Hints", true, 0x17},
+  {"Latency Tolerance Reporting", true, 0x18},
+  {"Secondary PCI Express", true, 0x19},
+  {"Protocol Multiplexing", true, 0x1a},
+  {"Process Address Space ID", true, 0x1b},
+  {"LN Requester", true, 0x1c},
+  {"Downstream Port Containment", true, 0x1d},
+  {"L1 PM Substates", true, 0x1e},
+  {"Precision Time Measurement", true, 0x1f},
+  {"PCI Express over M_PHY", true, 0x20},
+  {"FRS Queueing", true, 0x21},
+  {"Readiness Time Reporting", true, 0x22},
+  {"Designated Vendor-Specific", true, 0x23},
+  {"Virtual Resizable BAR", true, 0x24},
+  {"Data Link Feature", true, 0x25},
+  {"Physical Layer 16.0 GT/s", true, 0x26},
+  {"Lane Margining at the Receiver", true, 0x27},
+  {"Hierarchy ID", true, 0x28},
+  {"Native PCIe Enclosure Management", true, 0x29},
+  {"Physical Layer 32.0 GT/s", true, 0x2a},
+  {"Data Object Exchange", true, 0x2e},
+  {"Device 3", true, 0x2f},
+  {"Integrity & Data Encryption", true, 0x30},
+  {"Physical Layer 64.0 GT/s", true, 0x31},
+  {"Flit Logging", true, 0x32},
+  {"Flit Error Injection", true, 0x34},
+  {"MMIO Register Block Locator", true, 0x36},
+};
+
+// The hex number at the start of `s` ("0x15 [0000]" or "15"), at most `max`.
+std::optional<std::uint16_t>
+leading_hex(std::string_view s, unsigned max)
+{
+  if (starts_with(s, "0x")) {
+    s.remove_prefix(2);
+  }
+  std::size_t n = 0;
+  while (n < s.size() && n < 4 && is_hex(s[n])) {
+    ++n;
+  }
+  if (n == 0 || (n < s.size() && is_hex(s[n]))) {
+    return std::nullopt;
+  }
+  const auto v = *parse_hex(s.substr(0, n));
+  if (v > max) {
+    return std::nullopt;
+  }
+  return static_cast<std::uint16_t>(v);
+}
+
+} // namespace
+
+std::vector<std::uint16_t>
+lspci_capability_ids(std::string_view words, bool extended)
+{
+  for (const auto& e : k_cap_words) {
+    if (e.extended == extended && starts_with(words, e.prefix)) {
+      std::vector<std::uint16_t> ids{e.id};
+      if (e.also != 0xffff) {
+        ids.push_back(e.also);
+      }
+      return ids;
+    }
+  }
+  std::optional<std::uint16_t> id;
+  if (starts_with(words, "#")) {
+    id = leading_hex(words.substr(1), extended ? 0xffff : 0xff);  // older lspci: "#19"
+  } else if (extended && starts_with(words, "Extended Capability ID ")) {
+    id = leading_hex(words.substr(23), 0xffff);
+  } else if (!extended && starts_with(words, "Capability ID ")) {
+    id = leading_hex(words.substr(14), 0xff);
+  }
+  if (id) {
+    return {*id};
+  }
+  return {};
 }
 
 } // namespace memmap::pci

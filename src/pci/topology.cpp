@@ -2,15 +2,198 @@
 // CPU address maps (/proc/iomem, /proc/ioports).
 #include <memmap/pci/loader.hpp>
 
+#include "libpci_access.hpp"
+
+#include <algorithm>
 #include <map>
 
 #include <fmt/format.h>
 
 namespace memmap::pci {
 
-void
-link_topology(PciModel& model)
+namespace {
+
+// The per-VF size of a PF's VF BAR: the sysfs aperture / TotalVFs, else the current size
+// of the VF Resizable BAR capability for that BAR.
+std::optional<std::uint64_t>
+per_vf_size(const Device& pf, const Bar& vb)
 {
+  if (vb.size) {
+    return vb.size;
+  }
+  for (const auto& rb : pf.rebars) {
+    if (!rb.vf) {
+      continue;
+    }
+    for (const auto& e : rb.entries) {
+      if (e.bar == vb.index && e.current_size) {
+        return e.current_size;
+      }
+    }
+  }
+  return std::nullopt;
+}
+
+// slice `i` of an aperture starting at `start`: start + i * size, if that fits in 64 bits.
+std::optional<std::uint64_t>
+slice(std::optional<std::uint64_t> start, std::optional<std::uint64_t> size, std::uint64_t i)
+{
+  if (!start) {
+    return std::nullopt;
+  }
+  if (i == 0) {
+    return start;
+  }
+  if (!size || *size == 0 || i > (~std::uint64_t{0} - *start) / *size) {
+    return std::nullopt;
+  }
+  return *start + i * *size;
+}
+
+// A VF with no BARs of its own (a dump: its registers read 0 and nothing else says) gets
+// slice vf.vf_index of each of its PF's VF BARs, as the kernel fills a VF's resources
+// (pci_iov_add_virtfn) and lspci shows them for sysfs: virtual.
+void
+add_pf_bars(Device& vf, const Device& pf)
+{
+  if (!pf.sriov || vf.vf_index < 0) {
+    return;
+  }
+  const auto i = static_cast<std::uint64_t>(vf.vf_index);
+  if (!vf.bars.empty()) {
+    // Its own BARs (the kernel's rows, virtual: the registers read 0). A VF decodes when its
+    // PF's VF Memory Space Enable is set (its own command bit is read-only 0); its bus address
+    // is the PF's slice where that agrees with the row's CPU address.
+    for (auto& b : vf.bars) {
+      if (!b.is_virtual) {
+        continue;
+      }
+      b.decode_enabled = pf.sriov->vf_memory_enable;
+      for (const auto& vb : pf.sriov->vf_bars) {
+        if (vb.index != b.index || b.bus_address || !b.cpu_address) {
+          continue;
+        }
+        const auto size = per_vf_size(pf, vb);
+        if (slice(vb.cpu_address, size, i) == b.cpu_address) {
+          b.bus_address = slice(vb.bus_address, size, i);
+        }
+      }
+    }
+    return;
+  }
+  for (const auto& vb : pf.sriov->vf_bars) {
+    Bar b;
+    b.index = vb.index;
+    b.kind = vb.kind;
+    b.bits = vb.bits;
+    b.prefetchable = vb.prefetchable;
+    b.mem_type = vb.mem_type;
+    b.broken_64 = vb.broken_64;
+    b.raw_low = vf.config.u32(0x10 + 4 * static_cast<std::size_t>(vb.index));
+    if (vb.bits == 64 && vb.index < 5) {
+      b.raw_high = vf.config.u32(0x14 + 4 * static_cast<std::size_t>(vb.index));
+    }
+    b.size = per_vf_size(pf, vb);
+    b.bus_address = slice(vb.bus_address, b.size, i);
+    b.cpu_address = slice(vb.cpu_address, b.size, i);
+    b.is_virtual = true;
+    b.from_pf = true;
+    b.unassigned = vb.unassigned;  // the PF's aperture has no address at all
+    b.decode_enabled = pf.sriov->vf_memory_enable;
+    vf.bars.push_back(b);
+  }
+}
+
+} // namespace
+
+void
+identify_vfs(PciModel& model, const source::PciNames* names)
+{
+  // (domain, routing ID = bus << 8 | devfn) -> device: each PF's VF range is one range query,
+  // so a hostile NumVFs/stride costs the functions really there, not 65536 lookups a PF.
+  std::map<std::pair<std::uint32_t, std::uint32_t>, std::size_t> at;
+  for (std::size_t k = 0; k < model.devices.size(); ++k) {
+    const auto& d = model.devices[k];
+    at.emplace(std::make_pair(d.domain, static_cast<std::uint32_t>(d.bus) << 8 | d.dev << 3 | d.func), k);
+  }
+  auto problem = [&](const char* id, std::string msg) {
+    for (const auto& p : model.problems) {
+      if (p.id == id && p.message == msg) {
+        return;  // link_topology() may run again on the same model
+      }
+    }
+    model.problems.push_back(model::Diagnostic{model::Severity::warning, id, model.source, 0, std::move(msg)});
+  };
+  for (std::size_t p = 0; p < model.devices.size(); ++p) {
+    const Device& pf = model.devices[p];
+    if (!pf.sriov || pf.absent || !pf.sriov->vf_enable || pf.sriov->num_vfs == 0) {
+      continue;
+    }
+    const Sriov& s = *pf.sriov;
+    // The kernel refuses these (sriov_init, sriov_enable): no VF is where they point.
+    if (s.first_vf_offset == 0 || (s.num_vfs > 1 && s.vf_stride == 0)
+        || (s.total_vfs != 0 && s.num_vfs > s.total_vfs)) {
+      problem("pci-sriov-malformed",
+              fmt::format("{}: SR-IOV NumVFs {}, TotalVFs {}, First VF Offset {}, VF Stride {}: no "
+                          "VF can be placed",
+                          pf.bdf, s.num_vfs, s.total_vfs, s.first_vf_offset, s.vf_stride));
+      continue;
+    }
+    const std::uint32_t first = (static_cast<std::uint32_t>(pf.bus) << 8 | pf.dev << 3 | pf.func)
+                                + s.first_vf_offset;
+    const std::uint32_t stride = s.num_vfs > 1 ? s.vf_stride : 1;
+    const std::uint32_t last = std::min<std::uint32_t>(first + (s.num_vfs - 1U) * stride, 0xffff);
+    for (auto it = at.lower_bound({pf.domain, first}); it != at.end() && it->first.first == pf.domain
+                                                        && it->first.second <= last;
+         ++it) {
+      const std::uint32_t rid = it->first.second;
+      if ((rid - first) % stride != 0 || it->second == p) {
+        continue;
+      }
+      const int i = static_cast<int>((rid - first) / stride);
+      Device& vf = model.devices[it->second];
+      if (vf.absent) {
+        continue;
+      }
+      if (!vf.physfn.empty()) {
+        if (vf.physfn == pf.bdf) {
+          vf.vf_index = i;
+          add_pf_bars(vf, pf);
+        } else if (vf.physfn_from == Device::PhysfnFrom::pf_capability) {
+          problem("pci-sriov-conflict",
+                  fmt::format("{}: placed as a VF by the SR-IOV capabilities of both {} and {}; "
+                              "{} kept",
+                              vf.bdf, vf.physfn, pf.bdf, vf.physfn));
+        }
+        continue;
+      }
+      // A VF's Vendor ID register reads ffff (SR-IOV spec); anything else is not one.
+      const auto vendor_reg = vf.config.u16(0x00);
+      if (!vendor_reg || *vendor_reg != 0xffff) {
+        continue;
+      }
+      vf.physfn = pf.bdf;
+      vf.physfn_from = Device::PhysfnFrom::pf_capability;
+      vf.vf_index = i;
+      const bool ids_known = vf.vendor_id && *vf.vendor_id != 0xffff && vf.device_id
+                             && *vf.device_id != 0xffff;
+      if (!ids_known && pf.vendor_id) {
+        vf.vendor_id = pf.vendor_id;
+        vf.device_id = s.vf_device_id;
+        vf.ids_from_pf = true;
+        if (names) {
+          detail::name_device(vf, *names);
+        }
+      }
+      add_pf_bars(vf, pf);
+    }
+  }
+}
+
+void
+link_topology(PciModel& model, const source::PciNames* names)
+{
+  identify_vfs(model, names);
   std::map<std::pair<std::uint32_t, int>, std::string> bridge_for_bus;
   for (const auto& d : model.devices) {
     if (d.is_bridge() && d.buses && d.buses->secondary != 0 && !d.absent) {
@@ -65,12 +248,14 @@ link_topology(PciModel& model)
       bool unknown = false;  // a window that could hold it has an unread upper half
       for (const auto& w : parent->windows) {
         if (!w.enabled) {
-          continue;
+          continue;  // the kernel has no such window, or the registers disable it
         }
         const bool kind_ok = b.kind == BarKind::io ? w.kind == WindowKind::io
                              : b.prefetchable ? w.kind != WindowKind::io
                                               : w.kind == WindowKind::mem;
-        if (w.upper_unknown && !(use_cpu && w.cpu_start)) {
+        if ((w.upper_unknown && !(use_cpu && w.cpu_start)) || w.uncertain()) {
+          // Half read, or registers of 0 that may mean "no such decoder": inside it
+          // proves nothing.
           unknown = unknown || kind_ok;
           continue;
         }

@@ -91,20 +91,40 @@ placement_text(const std::optional<pci::Placement>& p, bool space_known, const c
 }
 
 std::string
-bar_notes(const Bar& b)
+offset_text(std::int64_t off)
+{
+  return fmt::format("{}{:#x}", off < 0 ? "-" : "+",
+                     off < 0 ? std::uint64_t{0} - static_cast<std::uint64_t>(off)  // |INT64_MIN| too
+                             : static_cast<std::uint64_t>(off));
+}
+
+// `vf`: the device a VF BAR placed from its PF belongs to (for the slice note).
+std::string
+bar_notes(const Bar& b, const Device* vf = nullptr)
 {
   std::vector<std::string> notes;
   const auto st = b.state();
   if (!st.empty()) {
     notes.push_back(st);
   }
+  if (b.from_pf && vf) {
+    std::string n = fmt::format("slice {} of {} VF BAR{}", vf->vf_index, vf->physfn, b.index);
+    if (!b.cpu_address && !b.bus_address && !b.unassigned) {
+      n += ": per-VF size unknown (no sysfs resource), address unknown";
+    }
+    notes.push_back(n);
+  }
+  if (b.register_address) {
+    notes.push_back("register says " + hex(*b.register_address));
+  }
   if (b.enhanced) {
     notes.push_back("enhanced allocation");
   }
+  if (b.from_text) {
+    notes.push_back("from the lspci text");
+  }
   if (auto off = b.translation_offset()) {
-    notes.push_back(fmt::format("bus {} (offset {}{:#x})", hex(*b.bus_address), *off < 0 ? "-" : "+",
-                                *off < 0 ? std::uint64_t{0} - static_cast<std::uint64_t>(*off)  // |INT64_MIN| too
-                                         : static_cast<std::uint64_t>(*off)));
+    notes.push_back(fmt::format("bus {} (offset {})", hex(*b.bus_address), offset_text(*off)));
   } else if (!b.cpu_address && b.bus_address) {
     notes.push_back("bus address");
   }
@@ -142,14 +162,76 @@ write_wrapped(std::ostream& out, const std::string& head, const std::vector<std:
   out << line << '\n';
 }
 
+// lspci's words for a capability taken from its text, as far as they name it:
+// "MSI: Enable+ Count=1/1" -> "MSI"; "Power Budgeting <?>" -> "Power Budgeting".
+std::string
+text_cap_words(const std::string& words)
+{
+  std::string w = words.substr(0, words.find_first_of(":,"));
+  if (const auto q = w.find(" <?>"); q != std::string::npos) {
+    w.erase(q);
+  }
+  while (!w.empty() && w.back() == ' ') {
+    w.pop_back();
+  }
+  return w;
+}
+
+// A text capability's lspci words ("" for one walked in config space).
+const std::string&
+cap_text(const pci::Capability& c, const Device& d)
+{
+  static const std::string none;
+  return c.text < d.capability_text.size() ? d.capability_text[c.text] : none;
+}
+
 std::string
 cap_item(const pci::Capability& c, const Device& d)
 {
+  if (c.from_text) {
+    const std::string& words = cap_text(c, d);
+    std::string name = c.id_known ? pci::capability_name(c.id, c.extended) : text_cap_words(words);
+    if (c.id_known && !c.extended && c.id == 0x10 && words.rfind("Express ", 0) == 0) {
+      // "Express (v2) Legacy Endpoint, MSI 00" -> "PCI Express v2 Legacy Endpoint"
+      std::string rest = words.substr(8, words.find(',') == std::string::npos ? std::string::npos : words.find(',') - 8);
+      if (rest.rfind("(v", 0) == 0 && rest.find(") ") != std::string::npos) {
+        rest = rest.substr(1, rest.find(')') - 1) + rest.substr(rest.find(')') + 1);
+      }
+      name += " " + rest;
+    }
+    return fmt::format("[{:x}] {}", c.offset, name);
+  }
   std::string name = pci::capability_name(c.id, c.extended);
   if (!c.extended && c.id == 0x10 && d.pcie && d.pcie->offset == c.offset) {
     name += fmt::format(" v{} {}", d.pcie->version, pci::pcie_port_type_name(d.pcie->port_type));
   }
   return fmt::format("[{:x}] {}", c.offset, name);
+}
+
+// One capability line: the entries walked in config space, then those taken from the lspci
+// text (marked), then why the list is incomplete.
+void
+write_caps(std::ostream& out, const char* head, const pci::CapabilityList& list, const Device& d)
+{
+  if (list.entries.empty() && !list.access_denied) {
+    return;
+  }
+  std::vector<std::string> items;
+  bool text_seen = false;
+  for (const auto& c : list.entries) {
+    std::string item = cap_item(c, d);
+    if (c.from_text && !text_seen) {
+      item = "from the lspci text: " + item;
+      text_seen = true;
+    }
+    items.push_back(std::move(item));
+  }
+  if (list.access_denied && !text_seen) {
+    items.push_back(d.config.empty()
+                      ? std::string("(unknown: no hex for this function, and the lspci text says <access denied>)")
+                      : fmt::format("(the list goes on past the {} bytes of config space read)", d.config.size()));
+  }
+  write_wrapped(out, head, items);
 }
 
 std::string
@@ -180,6 +262,127 @@ window_kind_text(const BridgeWindow& w)
   return "mem";
 }
 
+// One bridge window as `bar` and `tree` show it (window_view()).
+struct WindowView {
+  bool live = false;     // forwards a known range (range/size are addresses)
+  bool in_tree = false;  // worth a tree line: live, unassigned, or registers that disagree
+  std::string range;     // "start-end", "?" or "-"
+  std::string size;
+  bool bus_differs = false;  // live, and the registers' bus range differs by an offset only
+  std::string state;     // not live: "unassigned", "none", "disabled"
+  std::string why;       // not live: what the kernel or the registers say
+  std::string says;      // "register says ...", where the registers disagree
+  std::vector<std::string> extra;
+};
+
+std::string
+window_decoder_name(const BridgeWindow& w)
+{
+  return w.kind == WindowKind::io ? "I/O" : w.kind == WindowKind::prefetchable ? "prefetchable" : "memory";
+}
+
+// "register says 1000-1fff", "" where the registers give no range.
+std::string
+register_says(const BridgeWindow& w, int ww)
+{
+  if (!w.registers_read || w.upper_unknown || !w.registers_enabled) {
+    return "";
+  }
+  std::string s = "register says " + hex(w.bus_start, ww) + "-" + hex(w.bus_end, ww);
+  if (w.registers_zero && w.kind != WindowKind::mem) {
+    s += ": all 0, as a bridge without " + window_decoder_name(w) + " decode reads";
+  }
+  return s;
+}
+
+// How one bridge window reads in `bar` and `tree`: the kernel's row decides whether it
+// exists; the registers are shown beside it only where the two disagree.
+WindowView
+window_view(const BridgeWindow& w, int ww)
+{
+  WindowView v;
+  if (w.enabled) {
+    v.live = v.in_tree = true;
+    if (w.upper_unknown && !w.cpu_start) {
+      v.live = false;
+      v.range = v.size = "?";
+      v.extra.push_back("upper half of the bus address not read");
+    } else {
+      v.range = hex(w.start(), ww) + "-" + hex(w.end(), ww);
+      v.size = human_size(w.end() - w.start() + 1);
+      if (w.upper_unknown) {
+        v.extra.push_back("upper half of the bus address not read");
+      } else if (w.kernel == pci::KernelWindow::assigned && w.registers_read && !w.registers_enabled) {
+        v.says = "registers say disabled (base > limit)";
+      } else if (w.cpu_start && w.cpu_end && w.registers_read
+                 && *w.cpu_end - *w.cpu_start != w.bus_end - w.bus_start) {
+        v.says = register_says(w, ww);
+      } else if (w.cpu_start && w.registers_read && *w.cpu_start != w.bus_start) {
+        v.bus_differs = true;
+      }
+      if (w.uncertain()) {
+        v.extra.push_back("registers all 0: the bridge may have no " + window_decoder_name(w)
+                          + " decoder (a dump cannot tell)");
+      }
+    }
+  } else {
+    v.range = "-";
+    v.size = "-";
+    v.says = register_says(w, ww);
+    switch (w.kernel) {
+    case pci::KernelWindow::unset:
+      v.in_tree = true;
+      v.size = w.kernel_size ? human_size(*w.kernel_size) : "?";
+      v.state = "unassigned";
+      v.why = "unassigned: the kernel could not give it an address";
+      break;
+    case pci::KernelWindow::disabled:
+      v.in_tree = !v.says.empty() && !w.registers_zero;
+      v.state = "disabled";
+      v.why = "disabled by the kernel";
+      break;
+    case pci::KernelWindow::none:
+      v.in_tree = !v.says.empty() && !w.registers_zero;
+      v.state = v.says.empty() ? "disabled" : "none";
+      v.why = v.says.empty() ? "disabled (base > limit)" : "none: the kernel has no such window";
+      break;
+    case pci::KernelWindow::assigned:  // always enabled
+    case pci::KernelWindow::unknown:
+      v.state = "disabled";
+      v.why = "disabled (base > limit)";
+      break;
+    }
+  }
+  if (w.cardbus_index >= 0) {
+    v.extra.push_back(fmt::format("CardBus window {}", w.cardbus_index));
+  }
+  return v;
+}
+
+// The notes column of a `bar` window row.
+std::string
+window_notes(const BridgeWindow& w, const WindowView& v)
+{
+  std::vector<std::string> parts;
+  if (v.live || v.range == "?" || w.kernel == pci::KernelWindow::unset) {
+    parts.push_back(fmt::format("{}-bit", w.bits));
+  }
+  if (v.bus_differs) {
+    parts.push_back("bus " + hex(w.bus_start) + "-" + hex(w.bus_end));
+  }
+  if (!v.why.empty()) {
+    parts.push_back(v.why + (v.says.empty() ? "" : " (" + v.says + ")"));
+  } else if (!v.says.empty()) {
+    parts.push_back(v.says);
+  }
+  parts.insert(parts.end(), v.extra.begin(), v.extra.end());
+  std::string s;
+  for (std::size_t i = 0; i < parts.size(); ++i) {
+    s += (i ? ", " : "") + parts[i];
+  }
+  return s;
+}
+
 std::string
 device_title(const Device& d)
 {
@@ -200,8 +403,19 @@ write_device(const Device& d, const BarRenderContext& ctx, const Style& style, s
   out << style.paint(device_title(d), Color::bold) << '\n';
 
   // Identity.
-  std::string id = fmt::format("  id {}:{}  class {}", hex_or_unknown(d.vendor_id, 4),
-                               hex_or_unknown(d.device_id, 4), hex_or_unknown(d.class_code, 6));
+  // A VF's ID registers read ffff by design: say where the IDs shown come from.
+  const auto vendor_reg = d.config.u16(0x00);
+  const bool regs_ffff = !d.absent && vendor_reg && *vendor_reg == 0xffff;
+  std::string id = fmt::format("  id {}:{}", hex_or_unknown(d.vendor_id, 4), hex_or_unknown(d.device_id, 4));
+  if (d.ids_from_pf) {
+    id += " (its PF's vendor and VF Device ID)";
+  } else if (regs_ffff && d.vendor_id && *d.vendor_id != 0xffff) {
+    id += " (sysfs; the ID registers read ffff)";
+  }
+  id += fmt::format("  class {}", hex_or_unknown(d.class_code, 6));
+  if (d.ids_from_text) {
+    id += " (from the lspci text: no hex for them)";
+  }
   if (d.header_type) {
     id += fmt::format("  header {}", *d.header_type);
   }
@@ -213,6 +427,12 @@ write_device(const Device& d, const BarRenderContext& ctx, const Style& style, s
   }
   if (!d.physfn.empty()) {
     id += "  VF of " + d.physfn;
+    if (d.vf_index >= 0) {
+      id += fmt::format(" (VF {})", d.vf_index);
+    }
+    if (d.physfn_from == Device::PhysfnFrom::pf_capability) {
+      id += " by its SR-IOV capability (no physfn link)";
+    }
   }
   id += "  driver " + (d.driver.empty() ? std::string("-") : d.driver);
   if (d.numa_node) {
@@ -249,7 +469,10 @@ write_device(const Device& d, const BarRenderContext& ctx, const Style& style, s
   }
   if (d.absent) {
     out << "  " << style.paint("absent", Color::yellow)
-        << ": config space reads all ones (powered off or gone)\n";
+        << ": the header reads all ones (powered off or gone)\n";
+  } else if (regs_ffff && d.physfn.empty()) {
+    out << "  Vendor and Device ID registers read ffff, as an SR-IOV VF's do, but no physfn link "
+           "or PF in this view places a VF here: not called a VF\n";
   }
 
   // Rows: BARs, ROM, windows.
@@ -266,8 +489,10 @@ write_device(const Device& d, const BarRenderContext& ctx, const Style& style, s
   }
   for (const auto& b : d.bars) {
     const int w = b.kind == BarKind::io ? 4 : width;
-    rows.push_back({fmt::format("BAR{}", b.index), bar_kind_text(b), range_text(addr_of(b), b.size, w),
-                    size_text(b.size), bar_notes(b),
+    const bool unknown_slice = b.from_pf && !addr_of(b) && !b.unassigned;
+    rows.push_back({fmt::format("BAR{}", b.index), bar_kind_text(b),
+                    unknown_slice ? std::string("?") : range_text(addr_of(b), b.size, w),
+                    size_text(b.size), bar_notes(b, &d),
                     placement_text(b.placement, b.kind == BarKind::io ? ctx.ioports_known : ctx.iomem_known,
                                    b.kind == BarKind::io ? "/proc/ioports" : "/proc/iomem")});
   }
@@ -284,8 +509,14 @@ write_device(const Device& d, const BarRenderContext& ctx, const Style& style, s
     if (r.ignored) {
       notes.push_back("ignored");
     }
+    if (r.from_text) {
+      notes.push_back("from the lspci text");
+    }
     if (r.bus_address && r.cpu_address && *r.bus_address != *r.cpu_address) {
       notes.push_back("bus " + hex(*r.bus_address));
+    }
+    if (r.register_address) {
+      notes.push_back("register says " + hex(*r.register_address));
     }
     std::string n;
     for (std::size_t i = 0; i < notes.size(); ++i) {
@@ -296,26 +527,8 @@ write_device(const Device& d, const BarRenderContext& ctx, const Style& style, s
                     placement_text(r.placement, ctx.iomem_known, "/proc/iomem")});
   }
   for (const auto& w : d.windows) {
-    std::string notes = fmt::format("{}-bit", w.bits);
-    if (!w.enabled) {
-      rows.push_back({"window", window_kind_text(w), "-", "-", "disabled (base > limit)", ""});
-      continue;
-    }
-    if (w.upper_unknown) {
-      notes += ", upper half of the bus address not read";
-    } else if (w.cpu_start && *w.cpu_start != w.bus_start) {
-      notes += ", bus " + hex(w.bus_start) + "-" + hex(w.bus_end);
-    }
-    if (w.cardbus_index >= 0) {
-      notes += fmt::format(", CardBus window {}", w.cardbus_index);
-    }
-    const int ww = w.kind == WindowKind::io ? 4 : width;
-    if (w.upper_unknown && !w.cpu_start) {
-      rows.push_back({"window", window_kind_text(w), "?", "?", notes, ""});
-      continue;
-    }
-    rows.push_back({"window", window_kind_text(w), hex(w.start(), ww) + "-" + hex(w.end(), ww),
-                    human_size(w.end() - w.start() + 1), notes, ""});
+    const auto v = window_view(w, w.kind == WindowKind::io ? 4 : width);
+    rows.push_back({"window", window_kind_text(w), v.range, v.size, window_notes(w, v), ""});
   }
   std::size_t wl = 0, wk = 0, wr = 0, ws = 0, wn = 0;
   for (const auto& r : rows) {
@@ -368,13 +581,17 @@ write_device(const Device& d, const BarRenderContext& ctx, const Style& style, s
     for (std::size_t i = 0; i < s.vf_bars.size(); ++i) {
       const auto& b = s.vf_bars[i];
       const auto addr = b.cpu_address ? b.cpu_address : b.bus_address;
+      // The whole aperture, with bus and CPU addresses as for ordinary BARs.
       std::string line = fmt::format("    VF BAR{} {:<10} {}", b.index, bar_kind_text(b),
-                                     addr ? hex(*addr, width) : std::string("-"));
+                                     range_text(addr, s.vf_apertures[i], width));
       line += fmt::format("  {} per VF", size_text(b.size));
       if (s.vf_apertures[i]) {
         line += fmt::format(", aperture {}", human_size(*s.vf_apertures[i]));
       } else {
         line += " (per-VF size from sysfs `resource` only)";
+      }
+      if (const auto notes = bar_notes(b); !notes.empty()) {
+        line += ", " + notes;
       }
       const auto where = placement_text(b.placement, ctx.iomem_known, "/proc/iomem");
       if (!where.empty()) {
@@ -388,26 +605,8 @@ write_device(const Device& d, const BarRenderContext& ctx, const Style& style, s
                        d.acs->control ? acs_bits(*d.acs->control) : std::string("?"));
   }
 
-  if (!d.capabilities.entries.empty() || d.capabilities.access_denied) {
-    std::vector<std::string> items;
-    for (const auto& c : d.capabilities.entries) {
-      items.push_back(cap_item(c, d));
-    }
-    if (d.capabilities.access_denied) {
-      items.push_back(fmt::format("(the list goes on past the {} bytes of config space read)", d.config.size()));
-    }
-    write_wrapped(out, "  caps  ", items);
-  }
-  if (!d.extended_capabilities.entries.empty() || d.extended_capabilities.access_denied) {
-    std::vector<std::string> items;
-    for (const auto& c : d.extended_capabilities.entries) {
-      items.push_back(cap_item(c, d));
-    }
-    if (d.extended_capabilities.access_denied) {
-      items.push_back(fmt::format("(the list goes on past the {} bytes of config space read)", d.config.size()));
-    }
-    write_wrapped(out, "  ecaps ", items);
-  }
+  write_caps(out, "  caps  ", d.capabilities, d);
+  write_caps(out, "  ecaps ", d.extended_capabilities, d);
   for (const auto& p : d.problems) {
     out << "  " << style.paint("warning", Color::yellow) << ": " << p.located() << " [" << p.id << "]\n";
   }
@@ -437,6 +636,15 @@ bar_json(const Bar& b)
   if (b.inside_parent_window) {
     j["inside_parent_window"] = *b.inside_parent_window;
   }
+  if (b.register_address) {
+    j["register_address"] = hex0x(*b.register_address);
+  }
+  if (b.from_pf) {
+    j["from_pf"] = true;
+  }
+  if (b.from_text) {
+    j["source"] = "lspci-text";
+  }
   return j;
 }
 
@@ -456,16 +664,21 @@ placement_json(const std::optional<pci::Placement>& p, const char* space)
 }
 
 json
-caps_json(const pci::CapabilityList& list, bool extended)
+caps_json(const pci::CapabilityList& list, bool extended, const Device& d)
 {
   json arr = json::array();
   for (const auto& c : list.entries) {
     json j;
-    j["id"] = extended ? fmt::format("{:#06x}", c.id) : fmt::format("{:#04x}", c.id);
+    const std::string id = extended ? fmt::format("{:#06x}", c.id) : fmt::format("{:#04x}", c.id);
+    j["id"] = c.id_known ? json(id) : json(nullptr);
     j["offset"] = fmt::format("{:#x}", c.offset);
-    j["name"] = pci::capability_name(c.id, extended);
+    j["name"] = c.id_known ? pci::capability_name(c.id, extended) : text_cap_words(cap_text(c, d));
     if (extended) {
-      j["version"] = c.version;
+      j["version"] = c.version_known ? json(c.version) : json(nullptr);
+    }
+    if (c.from_text) {
+      j["source"] = "lspci-text";
+      j["text"] = cap_text(c, d);
     }
     arr.push_back(std::move(j));
   }
@@ -498,6 +711,9 @@ device_to_json(const Device& d, const BarRenderContext& ctx)
   j["vendor_id"] = hex_or_null(d.vendor_id, 4);
   j["device_id"] = hex_or_null(d.device_id, 4);
   j["class"] = hex_or_null(d.class_code, 6);
+  if (d.ids_from_text) {
+    j["id_source"] = "lspci-text";
+  }
   j["header_type"] = d.header_type ? json(*d.header_type) : json(nullptr);
   json bars = json::array();
   for (const auto& b : d.bars) {
@@ -513,6 +729,12 @@ device_to_json(const Device& d, const BarRenderContext& ctx)
     r["size"] = num_or_null(d.rom->size);
     r["enabled"] = d.rom->enabled;
     r["virtual"] = d.rom->is_virtual;
+    if (d.rom->register_address) {
+      r["register_address"] = hex0x(*d.rom->register_address);
+    }
+    if (d.rom->from_text) {
+      r["source"] = "lspci-text";
+    }
     r["placement"] = placement_json(d.rom->placement, "iomem");
     j["rom"] = std::move(r);
   } else {
@@ -520,22 +742,35 @@ device_to_json(const Device& d, const BarRenderContext& ctx)
   }
   json wins = json::array();
   for (const auto& w : d.windows) {
-    if (!w.enabled) {
-      continue;
+    if (!w.enabled && w.kernel != pci::KernelWindow::unset && !(w.kernel != pci::KernelWindow::unknown
+                                                                && w.registers_enabled)) {
+      continue;  // disabled, and nothing disagrees
     }
     json wj;
     wj["kind"] = pci::to_string(w.kind);
     wj["bits"] = w.bits;
-    const bool known = !w.upper_unknown;
-    wj["start"] = known || w.cpu_start ? json(hex0x(w.start())) : json(nullptr);
-    wj["end"] = known || w.cpu_end ? json(hex0x(w.end())) : json(nullptr);
-    wj["bus_start"] = known ? json(hex0x(w.bus_start)) : json(nullptr);
-    wj["bus_end"] = known ? json(hex0x(w.bus_end)) : json(nullptr);
+    const bool known = w.enabled && !w.upper_unknown;
+    wj["start"] = known || (w.enabled && w.cpu_start) ? json(hex0x(w.start())) : json(nullptr);
+    wj["end"] = known || (w.enabled && w.cpu_end) ? json(hex0x(w.end())) : json(nullptr);
+    const bool bus_known = known && w.registers_read && w.registers_enabled;
+    wj["bus_start"] = bus_known ? json(hex0x(w.bus_start)) : json(nullptr);
+    wj["bus_end"] = bus_known ? json(hex0x(w.bus_end)) : json(nullptr);
+    // Extras: the kernel's word and the registers'.
+    wj["state"] = w.enabled                                ? "enabled"
+                  : w.kernel == pci::KernelWindow::unset    ? "unassigned"
+                  : w.kernel == pci::KernelWindow::disabled ? "disabled"
+                                                            : "absent";
+    wj["source"] = w.kernel == pci::KernelWindow::unknown ? "registers" : "kernel";
+    wj["certain"] = !w.uncertain();
+    wj["size"] = w.enabled && (known || w.cpu_start) ? json(w.end() - w.start() + 1) : num_or_null(w.kernel_size);
+    const bool regs = w.registers_read && !w.upper_unknown && w.registers_enabled;
+    wj["register_start"] = regs ? json(hex0x(w.bus_start)) : json(nullptr);
+    wj["register_end"] = regs ? json(hex0x(w.bus_end)) : json(nullptr);
     wins.push_back(std::move(wj));
   }
   j["bridge_windows"] = std::move(wins);
-  j["capabilities"] = caps_json(d.capabilities, false);
-  j["extended_capabilities"] = caps_json(d.extended_capabilities, true);
+  j["capabilities"] = caps_json(d.capabilities, false, d);
+  j["extended_capabilities"] = caps_json(d.extended_capabilities, true, d);
   json rebar = json::array();
   for (const auto& rb : d.rebars) {
     if (rb.vf) {
@@ -566,6 +801,12 @@ device_to_json(const Device& d, const BarRenderContext& ctx)
       bj["size"] = num_or_null(b.size);
       bj["cpu_address"] = hex_or_null(b.cpu_address);
       bj["aperture"] = num_or_null(d.sriov->vf_apertures[i]);
+      if (auto off = b.translation_offset()) {
+        bj["translation_offset"] = *off;
+      }
+      if (b.register_address) {
+        bj["register_address"] = hex0x(*b.register_address);
+      }
       vfb.push_back(std::move(bj));
     }
     s["vf_bars"] = std::move(vfb);
@@ -592,6 +833,11 @@ device_to_json(const Device& d, const BarRenderContext& ctx)
   j["asleep"] = d.asleep;
   j["absent"] = d.absent;
   j["physfn"] = d.physfn.empty() ? json(nullptr) : json(d.physfn);
+  j["physfn_from"] = d.physfn_from == Device::PhysfnFrom::link            ? json("link")
+                     : d.physfn_from == Device::PhysfnFrom::pf_capability ? json("pf-sriov-capability")
+                                                                          : json(nullptr);
+  j["vf_index"] = d.vf_index >= 0 ? json(d.vf_index) : json(nullptr);
+  j["ids_from_pf"] = d.ids_from_pf;
   j["multifunction"] = d.multifunction;
   j["parent"] = d.parent_bdf.empty() ? json(nullptr) : json(d.parent_bdf);
   j["pcie_port_type"] = d.pcie ? json(pci::pcie_port_type_name(d.pcie->port_type)) : json(nullptr);
@@ -653,31 +899,44 @@ struct TreeWriter {
   void resources(const Device& d, const std::string& prefix)
   {
     for (const auto& w : d.windows) {
-      if (!w.enabled) {
-        continue;
-      }
       const int ww = w.kind == WindowKind::io ? 4 : 8;
-      if (w.upper_unknown && !w.cpu_start) {
+      const auto v = window_view(w, ww);
+      if (!v.in_tree) {
+        continue;  // the kernel has no such window, and the registers agree (or read 0)
+      }
+      if (w.enabled && w.upper_unknown && !w.cpu_start) {
         out << style.paint(fmt::format("{}window {:<4} ?  (upper half of the address not read)",
                                        prefix, window_kind_text(w)),
                            Color::blue)
             << '\n';
         continue;
       }
-      std::string line = fmt::format("{}window {:<4} {}-{} {:>5}", prefix, window_kind_text(w), hex(w.start(), ww),
-                                     hex(w.end(), ww), human_size(w.end() - w.start() + 1));
-      if (w.cpu_start && *w.cpu_start != w.bus_start && !w.upper_unknown) {
+      std::string line = fmt::format("{}window {:<4} {} {:>5}", prefix, window_kind_text(w),
+                                     v.live ? v.range : v.state, v.size);
+      if (v.bus_differs) {
         line += fmt::format("  bus {}-{}", hex(w.bus_start, ww), hex(w.bus_end, ww));
+      }
+      std::vector<std::string> notes = v.extra;
+      if (!v.says.empty()) {
+        notes.insert(notes.begin(), v.says);
+      }
+      for (std::size_t i = 0; i < notes.size(); ++i) {
+        line += (i ? ", " : "  (") + notes[i] + (i + 1 == notes.size() ? ")" : "");
       }
       out << style.paint(line, Color::blue) << '\n';
     }
     for (const auto& b : d.bars) {
       const auto addr = b.cpu_address ? b.cpu_address : b.bus_address;
       const int w = b.kind == BarKind::io ? 4 : 8;
+      const bool unknown_slice = b.from_pf && !addr && !b.unassigned;
       std::string line = fmt::format("{}BAR{}   {:<10} {} {:>5}", prefix, b.index, bar_kind_text(b),
-                                     range_text(addr, b.size, w), size_text(b.size));
+                                     unknown_slice ? std::string("?") : range_text(addr, b.size, w),
+                                     size_text(b.size));
       if (auto off = b.translation_offset()) {
         line += "  bus " + hex(*b.bus_address, w);
+      }
+      if (b.register_address) {
+        line += "  (register says " + hex(*b.register_address, w) + ")";
       }
       if (b.inside_parent_window && !*b.inside_parent_window) {
         line += "  OUTSIDE parent windows";
@@ -686,12 +945,19 @@ struct TreeWriter {
       if (!st.empty()) {
         line += "  " + st;
       }
+      if (b.from_text) {
+        line += "  (lspci text)";
+      }
       out << line << '\n';
     }
     if (d.rom) {
       const auto addr = d.rom->cpu_address ? d.rom->cpu_address : d.rom->bus_address;
-      out << fmt::format("{}ROM    {:<10} {} {:>5}{}\n", prefix, "mem32", range_text(addr, d.rom->size, 8),
-                         size_text(d.rom->size), d.rom->enabled ? "" : "  disabled");
+      out << fmt::format("{}ROM    {:<10} {} {:>5}{}{}\n", prefix, "mem32", range_text(addr, d.rom->size, 8),
+                         size_text(d.rom->size), d.rom->enabled ? "" : "  disabled",
+                         std::string(d.rom->register_address
+                                       ? "  (register says " + hex(*d.rom->register_address, 8) + ")"
+                                       : std::string())
+                           + (d.rom->from_text ? "  (lspci text)" : ""));
     }
   }
 

@@ -4,6 +4,8 @@
 #include <memmap/util/hex.hpp>
 
 #include <algorithm>
+#include <optional>
+#include <vector>
 #include <fmt/format.h>
 
 namespace memmap::source {
@@ -61,6 +63,11 @@ printable(std::string_view s, std::size_t max = 60)
 // as "more" and not listed.
 constexpr std::size_t k_max_overlap_pairs = 64;
 
+struct Span {
+  std::uint64_t start = 0;
+  std::uint64_t end = 0;  // inclusive
+};
+
 struct SiblingOverlaps {
   std::vector<std::vector<std::size_t>> earlier;  // per sibling: earlier siblings it overlaps
   bool truncated = false;                         // more than k_max_overlap_pairs pairs
@@ -71,7 +78,7 @@ struct SiblingOverlaps {
 // the work stays O(n log n) for any input (each step of the sweep either drops a sibling
 // from `active` for good or finds a pair).
 SiblingOverlaps
-overlapping_earlier_siblings(const std::vector<Region>& sibs)
+overlapping_earlier_siblings(const std::vector<Span>& sibs)
 {
   SiblingOverlaps res;
   res.earlier.resize(sibs.size());
@@ -104,10 +111,196 @@ overlapping_earlier_siblings(const std::vector<Region>& sibs)
   return res;
 }
 
+std::vector<Span>
+spans_of(const std::vector<Region>& regions)
+{
+  std::vector<Span> out;
+  out.reserve(regions.size());
+  for (const Region& r : regions) {
+    out.push_back({r.start, r.end});
+  }
+  return out;
+}
+
+// One resource line, parsed, before the tree is built.
+struct Line {
+  std::uint64_t start = 0;
+  std::uint64_t end = 0;  // inclusive
+  std::string_view name;
+  std::size_t line = 0;   // 1-based line number in the file
+  int width = 0;          // columns of leading whitespace (a tab goes to the next multiple of 8)
+  bool empty = false;     // 0-0: an empty resource (or, when every line is 0-0, a hidden view)
+
+  bool within(const Line& o) const { return start >= o.start && end <= o.end; }
+};
+
+constexpr int k_tab_stop = 8;
+
+// "'NAME' 0xSTART-0xEND" for messages.
+std::string
+describe(const Line& l)
+{
+  return fmt::format("'{}' {:#x}-{:#x}", printable(l.name), l.start, l.end);
+}
+
+// The first line whose indentation the kernel would not have printed, and why.
+struct Oddity {
+  std::size_t line = 0;
+  std::string reason;
+};
+
+// A tree the rebuild cannot make (or too deep to keep), at `line`: `fact` says what was
+// found, without the file name. Thrown by the builders; the caller decides between an
+// InputError and, for a flattened listing, reading it as printed.
+struct Undecidable {
+  std::size_t line = 0;
+  std::string fact;
+  bool too_deep = false;
+};
+
+// Builds the tree in file order. Only the innermost open region (or the top level, when
+// none is open) ever gains a child, so the pointers to open regions never dangle: a vector
+// that grows holds closed regions only.
+class TreeBuilder {
+public:
+  explicit TreeBuilder(AddressSpace& space) : m_space(space) {}
+
+  bool any_open() const { return !m_open.empty(); }
+  const Line& innermost() const { return *m_open.back().line; }
+  void close() { m_open.pop_back(); }
+
+  // `l` becomes the last child of the innermost open region (or a top-level region) and
+  // the innermost open region itself.
+  void add(const Line& l)
+  {
+    if (m_open.size() >= static_cast<std::size_t>(k_max_resource_nesting)) {
+      throw Undecidable{l.line,
+                        fmt::format("nested more than {} levels deep", k_max_resource_nesting),
+                        true};
+    }
+    Region region;
+    region.start = l.start;
+    region.end = l.end;
+    region.name = std::string(l.name);
+    region.line = static_cast<int>(l.line);
+    auto& siblings = m_open.empty() ? m_space.regions : m_open.back().region->children;
+    siblings.push_back(std::move(region));
+    m_open.push_back({&siblings.back(), &l});
+  }
+
+private:
+  struct Open {
+    Region* region;
+    const Line* line;
+  };
+  AddressSpace& m_space;
+  std::vector<Open> m_open;
+};
+
+// The kernel's own indentation: two spaces per level, saturating at k_max_iores_level.
+void
+build_by_indentation(const std::vector<Line>& lines, TreeBuilder& tree)
+{
+  auto depth_of = [](const Line& l) { return l.width / 2; };
+  for (const Line& l : lines) {
+    const int depth = depth_of(l);
+    // Close regions at or below this printed depth.
+    while (tree.any_open() && depth_of(tree.innermost()) >= depth && depth < k_max_iores_level) {
+      tree.close();
+    }
+    if (depth >= k_max_iores_level) {
+      // Saturated indentation: the parent is the deepest open region printed at the
+      // saturated depth that contains this line; failing that, the open depth-4 region.
+      while (tree.any_open() && depth_of(tree.innermost()) >= k_max_iores_level
+             && !l.within(tree.innermost())) {
+        tree.close();
+      }
+    }
+    tree.add(l);
+  }
+}
+
+// Indentation that is not the kernel's: rebuild by containment. Each line's parent is the
+// nearest open line above it whose range holds it (equal ranges: the earlier line is the
+// parent). An empty 0-0 line has no range to go by: it is placed by its indentation
+// relative to the open lines above it (its parent is the nearest one indented less); in a
+// flattened listing nothing places it. Throws Undecidable where containment cannot decide
+// (see the man page, memmap iomem).
+void
+build_by_containment(const std::vector<Line>& lines, bool flattened, TreeBuilder& tree)
+{
+  for (std::size_t i = 0; i < lines.size(); ++i) {
+    const Line& l = lines[i];
+    if (l.empty && flattened) {
+      throw Undecidable{l.line, describe(l) + " is an empty resource, which only indentation "
+                                              "could place"};
+    }
+    if (l.empty) {
+      while (tree.any_open() && tree.innermost().width >= l.width) {
+        tree.close();
+      }
+    } else {
+      const Line* prev = i > 0 ? &lines[i - 1] : nullptr;
+      if (prev && !prev->empty && l.width < prev->width && l.within(*prev)) {
+        throw Undecidable{l.line,
+                          fmt::format("{} is indented less than line {} above it, {}, yet lies "
+                                      "within it",
+                                      describe(l), prev->line, describe(*prev))};
+      }
+      while (tree.any_open() && (tree.innermost().empty || !l.within(tree.innermost()))) {
+        tree.close();
+      }
+    }
+    tree.add(l);
+  }
+}
+
+// After a rebuild by containment: siblings (empty 0-0 lines aside) must be disjoint. Two
+// that overlap came from a listing whose nesting only its indentation could have told
+// (the kernel itself prints such pairs, rarely), and that indentation is not usable.
+void
+require_disjoint_siblings(const AddressSpace& space)
+{
+  const Region* first_a = nullptr;  // the earlier of the overlapping pair with the lowest
+  const Region* first_b = nullptr;  // later line
+  auto visit = [&](auto& self, const std::vector<Region>& siblings) -> void {
+    std::vector<Span> spans;
+    std::vector<const Region*> regions;
+    for (const Region& r : siblings) {
+      if (r.start != 0 || r.end != 0) {
+        spans.push_back({r.start, r.end});
+        regions.push_back(&r);
+      }
+    }
+    const auto overlaps = overlapping_earlier_siblings(spans);
+    for (std::size_t i = 0; i < regions.size(); ++i) {
+      if (!overlaps.earlier[i].empty()
+          && (first_b == nullptr || regions[i]->line < first_b->line)) {
+        first_b = regions[i];
+        first_a = regions[overlaps.earlier[i].front()];
+        break;
+      }
+    }
+    for (const Region& r : siblings) {
+      self(self, r.children);
+    }
+  };
+  visit(visit, space.regions);
+  if (first_b != nullptr) {
+    throw Undecidable{static_cast<std::size_t>(first_b->line),
+                      fmt::format("'{}' {:#x}-{:#x} overlaps '{}' {:#x}-{:#x} (line {}) "
+                                  "without nesting in it",
+                                  printable(first_b->name), first_b->start, first_b->end,
+                                  printable(first_a->name), first_a->start, first_a->end,
+                                  first_a->line)};
+  }
+}
+
 } // namespace
 
 AddressSpace
-parse_resource_tree(std::string_view text, const std::string& file, model::SpaceKind kind)
+parse_resource_tree(std::string_view text, const std::string& file, model::SpaceKind kind,
+                    bool strict)
 {
   AddressSpace space;
   space.kind = kind;
@@ -123,23 +316,21 @@ parse_resource_tree(std::string_view text, const std::string& file, model::Space
     fail(file, line, "NUL byte in text: not a resource listing");
   }
 
-  // Open regions from the top level down to the last line's region. They form a chain (each
-  // a child of the one before), kept as the index of each in its parent's children (pointers
-  // into growing vectors would dangle).
-  std::vector<std::size_t> open_index;  // index of each open region among its siblings
-  std::vector<int> open_depths;         // printed depth of each open region
-  auto innermost = [&]() -> Region& {
-    Region* r = &space.regions[open_index[0]];
-    for (std::size_t k = 1; k < open_index.size(); ++k) {
-      r = &r->children[open_index[k]];
-    }
-    return *r;
-  };
-
+  // Pass 1: every line parsed; the first one whose indentation the kernel would not print
+  // is remembered (an error at once with --strict).
+  std::vector<Line> lines;
+  std::optional<Oddity> odd;
+  int prev_depth = -1;  // printed depth of the line before, while the indentation is kernel's
   bool crlf_reported = false;
   bool all_zero = true;
   std::size_t line_no = 0;
   std::size_t pos = 0;
+  auto oddity = [&](std::string reason) {
+    if (strict) {
+      fail(file, line_no, reason);
+    }
+    odd = Oddity{line_no, std::move(reason)};
+  };
   while (pos < text.size()) {
     const auto nl = text.find('\n', pos);
     std::string_view raw = text.substr(pos, nl == std::string_view::npos ? text.npos : nl - pos);
@@ -161,28 +352,34 @@ parse_resource_tree(std::string_view text, const std::string& file, model::Space
                                   "ignored"});
       }
     }
-    if (raw.find_first_not_of(' ') == std::string_view::npos) {
+    const std::size_t indent = raw.find_first_not_of(" \t");
+    if (indent == std::string_view::npos) {
       continue;  // blank line (hand-edited files)
     }
-
-    std::size_t indent = 0;
-    while (indent < raw.size() && raw[indent] == ' ') {
-      ++indent;
+    int width = 0;
+    bool tab = false;
+    for (const char c : raw.substr(0, indent)) {
+      if (c == '\t') {
+        tab = true;
+        width = (width / k_tab_stop + 1) * k_tab_stop;
+      } else {
+        ++width;
+      }
     }
-    if (raw[indent] == '\t') {
-      fail(file, line_no, "tab in indentation (the kernel indents with two spaces per level)");
-    }
-    if (indent % 2 != 0) {
-      fail(file, line_no,
-           fmt::format("odd indentation of {} space{} (the kernel indents two per level; a "
-                       "mail client's format=flowed decoding can strip one)",
-                       indent, indent == 1 ? "" : "s"));
-    }
-    const int depth = static_cast<int>(indent / 2);
-    if (depth > k_max_iores_level) {
-      fail(file, line_no,
-           fmt::format("indented {} levels; the kernel never indents past {}", depth,
-                       k_max_iores_level));
+    int depth = -1;  // printed depth, while the indentation is the kernel's
+    if (!odd) {
+      if (tab) {
+        oddity("tab in indentation (the kernel indents with two spaces per level)");
+      } else if (indent % 2 != 0) {
+        oddity(fmt::format("odd indentation of {} space{} (the kernel indents two per level; a "
+                           "mail client's format=flowed decoding can strip one)",
+                           indent, indent == 1 ? "" : "s"));
+      } else if (static_cast<int>(indent / 2) > k_max_iores_level) {
+        oddity(fmt::format("indented {} levels; the kernel never indents past {}", indent / 2,
+                           k_max_iores_level));
+      } else {
+        depth = static_cast<int>(indent / 2);
+      }
     }
 
     std::string_view body = raw.substr(indent);
@@ -214,60 +411,106 @@ parse_resource_tree(std::string_view text, const std::string& file, model::Space
       all_zero = false;
     }
 
-    Region region;
-    region.start = start;
-    region.end = end;
-    region.name = std::string(name);
-    region.line = static_cast<int>(line_no);
-
-    // Close regions at or below this printed depth.
-    while (!open_depths.empty() && open_depths.back() >= depth && depth < k_max_iores_level) {
-      open_depths.pop_back();
-      open_index.pop_back();
-    }
-    if (depth >= k_max_iores_level) {
-      // Saturated indentation: the parent is the deepest open region printed at the
-      // saturated depth that contains this line; failing that, the open depth-4 region.
-      while (!open_depths.empty() && open_depths.back() >= k_max_iores_level
-             && !innermost().contains(region)) {
-        open_depths.pop_back();
-        open_index.pop_back();
+    if (depth >= 0) {
+      if (depth > 0 && prev_depth < 0) {
+        oddity(fmt::format("indented to depth {} with no parent line above it", depth));
+      } else if (depth > prev_depth + 1) {
+        oddity(fmt::format("indentation jumps from depth {} to depth {} (one level at a time)",
+                           prev_depth, depth));
       }
-    }
-    if (depth > 0 && open_depths.empty()) {
-      fail(file, line_no,
-           fmt::format("indented to depth {} with no parent line above it", depth));
-    }
-    if (depth > 0 && open_depths.back() < depth - 1) {
-      fail(file, line_no,
-           fmt::format("indentation jumps from depth {} to depth {} (one level at a time)",
-                       open_depths.back(), depth));
+      prev_depth = depth;
     }
 
-    if (depth == 0) {
-      space.regions.push_back(std::move(region));
-      open_index.push_back(space.regions.size() - 1);
-    } else {
-      Region& parent = innermost();
-      parent.children.push_back(std::move(region));
-      open_index.push_back(parent.children.size() - 1);
-    }
-    open_depths.push_back(depth);
-    ++space.line_count;
+    Line l;
+    l.start = start;
+    l.end = end;
+    l.name = name;
+    l.line = line_no;
+    l.width = width;
+    l.empty = start == 0 && end == 0;
+    lines.push_back(l);
   }
 
-  if (space.line_count == 0) {
+  if (lines.empty()) {
     throw InputError(fmt::format("{}:{}: no resource lines (empty file)", file,
                                  line_no == 0 ? 1 : line_no));
   }
   space.addresses_hidden = all_zero;
+  space.line_count = lines.size();
+
+  // A listing with no indentation at all is either a flat kernel listing or one whose
+  // indentation was stripped: the kernel never lists a top-level region within the one
+  // before it, so a line that lies within the (non-empty) line above it says "flattened".
+  bool flattened = false;
+  if (!odd && !strict && !all_zero) {
+    const bool flat = std::all_of(lines.begin(), lines.end(),
+                                  [](const Line& l) { return l.width == 0; });
+    const Line* above = nullptr;  // the nearest non-empty line above
+    for (std::size_t i = 0; flat && i < lines.size() && !odd; ++i) {
+      const Line& l = lines[i];
+      if (l.empty) {
+        continue;
+      }
+      if (above && l.within(*above)) {
+        odd = Oddity{l.line, fmt::format("no line is indented, yet this one lies within line "
+                                          "{} above it, {}: a flattened listing",
+                                          above->line, describe(*above))};
+        flattened = true;
+      }
+      above = &l;
+    }
+  }
+
+  auto read_as_printed = [&] {
+    space.regions.clear();
+    TreeBuilder tree(space);
+    build_by_indentation(lines, tree);
+  };
+  try {
+    if (!odd) {
+      read_as_printed();
+    } else {
+      TreeBuilder tree(space);
+      build_by_containment(lines, flattened, tree);
+      if (!all_zero) {
+        require_disjoint_siblings(space);
+      }
+      space.warnings.push_back(
+        {Severity::warning, "input-indentation", file, static_cast<int>(odd->line),
+         odd->reason
+           + (all_zero ? "; every address reads 0-0, so the tree was rebuilt from each line's "
+                         "indentation relative to the lines above it (--strict rejects such a "
+                         "listing)"
+                       : flattened ? "; the tree was rebuilt by address containment (--strict "
+                                     "reads it as printed, flat)"
+                                   : "; the tree was rebuilt by address containment (--strict "
+                                     "rejects such a listing)")});
+    }
+  } catch (const Undecidable& u) {
+    if (u.too_deep && !flattened) {
+      fail(file, u.line, u.fact + ": not a resource listing");
+    }
+    if (!flattened) {
+      fail(file, u.line,
+           fmt::format("{}: the indentation is not the kernel's (see line {}), and containment "
+                       "cannot decide where this line belongs",
+                       u.fact, odd->line));
+    }
+    // A listing without indentation is also what the kernel prints for a flat tree: where
+    // containment cannot rebuild it, it is read as printed (as --strict reads it).
+    read_as_printed();
+    space.warnings.push_back(
+      {Severity::warning, "input-indentation", file, static_cast<int>(odd->line),
+       fmt::format("{}; containment cannot rebuild it (line {}: {}), so it is read as printed",
+                   odd->reason, u.line, u.fact)});
+  }
   model::classify_all(space);
 
   if (!space.addresses_hidden) {
     // Structural checks on what the kernel itself never prints.
     auto check = [&](auto& self, const std::vector<Region>& siblings,
                      const Region* parent) -> void {
-      const auto overlaps = overlapping_earlier_siblings(siblings);
+      const auto overlaps = overlapping_earlier_siblings(spans_of(siblings));
       if (overlaps.truncated) {
         space.warnings.push_back(
           {Severity::warning, "iomem-overlap", file, siblings.front().line,
@@ -345,7 +588,7 @@ load_resource_tree(const SysRoot& root, const ResourceSource& src)
   if (!r) {
     throw SourceError(r.message);
   }
-  return parse_resource_tree(r.data, display, src.kind);
+  return parse_resource_tree(r.data, display, src.kind, src.strict);
 }
 
 } // namespace memmap::source

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Smoke test of the benchmark generator (nothing is timed): bench/gen-sysroot 64 makes a
 # sysroot that lspci decodes completely and quietly, that memmap --root reads without a
-# warning, and whose sysfs, /proc/iomem and IOMMU groups agree with each other.
+# warning, and whose sysfs, /proc/iomem and IOMMU groups agree with each other. Its
+# decode-fidelity variant (no VF links, bare bridges, an unset window, an lspci -xxxx dump)
+# reads in memmap as lspci reads it.
 # Usage: bench-gen-sysroot.sh MEMMAP SOURCE_DIR. Exit 125 = skipped.
 set -u
 memmap=$1
@@ -107,5 +109,39 @@ assert vfs and all(d['vendor_id'] == '0x8086' and d['device_id'] == '0x154c' for
 assert not any(d['absent'] for d in devs)
 assert all(d['physfn'] in ('0000:09:00.0', '0000:09:00.1') for d in vfs)
 PY
+
+# The decode-fidelity variant: no physfn/virtfn links, bridges without I/O or prefetchable
+# decoders, an unassigned prefetchable window, and the same machine as an lspci -xxxx dump.
+V=$tmp/variant
+python3 "$src/bench/gen-sysroot" 64 "$V" --vf-links none --bare-bridges --unset-window \
+  --dump "$tmp/variant.txt" >"$tmp/vgen.out" 2>&1 || fail "gen-sysroot variant: $(cat "$tmp/vgen.out")"
+[ -z "$(find "$V" -name physfn -o -name 'virtfn*')" ] || fail "--vf-links none left links"
+lspci -A linux-sysfs -O sysfs.path="$V/sys/bus/pci" -vvv >"$tmp/vlspci" 2>/dev/null || fail "lspci variant"
+lspci -F "$tmp/variant.txt" -vvv >"$tmp/vlspci-f" 2>/dev/null || fail "lspci -F variant dump exited $?"
+[ "$(grep -c '^[0-9a-f][0-9a-f]:' "$tmp/vlspci-f")" = 64 ] || fail "lspci -F shows $(grep -c '^[0-9a-f][0-9a-f]:' "$tmp/vlspci-f") functions"
+"$memmap" --root "$V" bar >"$tmp/vbar.txt" 2>"$tmp/vbar.err" || fail "memmap bar (variant) exited $?"
+"$memmap" --lspci "$tmp/variant.txt" bar >"$tmp/vdump.txt" 2>"$tmp/vdump.err" || fail "memmap --lspci (variant) exited $?"
+for f in vbar vdump; do
+  grep -q 'absent' "$tmp/$f.txt" && fail "$f: a VF called absent: $(grep -m2 absent "$tmp/$f.txt")"
+done
+# Without links every VF is proven by its PF's SR-IOV capability, sysfs or dump.
+lvf=$(grep -c 'Ethernet Virtual Function 700 Series' "$tmp/vlspci")
+for f in vbar vdump; do
+  n=$(grep -c 'VF of 0000:09:00\.[01] (VF [0-9]*) by its SR-IOV capability' "$tmp/$f.txt")
+  [ "$n" -gt 0 ] && [ "$n" = "$lvf" ] || fail "$f: $n VFs placed by their PF, lspci shows $lvf"
+done
+[ "$(grep -c '^  id 8086:154c (its PF' "$tmp/vdump.txt")" = "$lvf" ] || fail "dump: VF IDs not taken from the PF"
+lbars=$(grep -c '^\s*Region [0-9]: Memory at .* \[virtual\]' "$tmp/vlspci")
+mbars=$(grep -c '^  BAR[0-9].* virtual ' "$tmp/vbar.txt")
+[ "$mbars" = "$lbars" ] || fail "variant: memmap shows $mbars virtual BARs, lspci $lbars"
+# Windows: memmap's live ones are exactly lspci's, less the one the kernel could not assign
+# (lspci shows it at 0); no phantom 0000-0fff window from all-zero registers.
+lwin=$(grep -E 'behind bridge: [0-9a-f]+-' "$tmp/vlspci" | grep -vc '\[disabled\]')
+mwin=$(grep -cE '^  window  (io|mem|pref) +[0-9a-f]+-' "$tmp/vbar.txt")
+unset_win=$(grep -c '^  window .* unassigned: the kernel could not' "$tmp/vbar.txt")
+[ "$unset_win" = 1 ] || fail "variant: $unset_win unassigned windows, want 1"
+[ "$mwin" = $((lwin - unset_win)) ] || fail "variant: memmap shows $mwin windows, lspci $lwin (1 unassigned)"
+grep -qE '^  window  (io|pref) +0+-' "$tmp/vbar.txt" && fail "variant: a phantom window at 0: $(grep -m1 -E '^  window  (io|pref) +0+-' "$tmp/vbar.txt")"
+grep -q 'registers all 0: the bridge may have no' "$tmp/vdump.txt" || fail "dump: all-zero window registers not marked"
 
 echo "PASS"

@@ -50,6 +50,8 @@ struct Device {
   std::optional<std::uint64_t> rom_address;
   bool rom_enabled = false;
   std::vector<Window> windows;
+  // "... behind bridge: [disabled]" lines (start/end 0 unless -vvv printed a range).
+  std::vector<Window> disabled_windows;
   std::vector<Cap> caps;
   bool caps_denied = false;
   std::vector<Rebar> rebar;
@@ -220,11 +222,17 @@ parse(const std::string& text)
            {"\tPrefetchable memory behind bridge: ", "prefetchable"}}) {
       if (starts(line, prefix)) {
         const std::string rest = line.substr(prefix.size());
-        if (rest.find("[disabled]") != std::string::npos) {
-          break;
-        }
         Window w;
         w.kind = kind;
+        if (rest.find("[disabled]") != std::string::npos) {
+          const auto dash = rest.find('-');
+          if (dash != std::string::npos && dash < rest.find('[')) {
+            w.start = hexv(rest.substr(0, dash));
+            w.end = hexv(rest.substr(dash + 1, rest.find(' ') - dash - 1));
+          }
+          cur->disabled_windows.push_back(w);
+          break;
+        }
         const auto dash = rest.find('-');
         const auto sp = rest.find(' ');
         w.start = hexv(rest.substr(0, dash));
@@ -283,6 +291,49 @@ parse(const std::string& text)
     }
   }
   return devs;
+}
+
+// What `lspci -vmmn` prints of each function's identity (machine-readable, numeric).
+struct Ident {
+  std::string bdf;
+  int cls = -1;      // base << 8 | sub
+  int vendor = -1;
+  int device = -1;
+  int rev = 0;       // lspci leaves "Rev:" out when it is 0
+  int prog_if = 0;   // likewise "ProgIf:"
+};
+
+inline std::vector<Ident>
+parse_vmmn(const std::string& text)
+{
+  std::vector<Ident> out;
+  std::istringstream in(text);
+  std::string line;
+  while (std::getline(in, line)) {
+    const auto tab = line.find(":\t");
+    if (tab == std::string::npos) {
+      continue;
+    }
+    const std::string key = line.substr(0, tab);
+    const std::string val = line.substr(tab + 2);
+    if (key == "Slot") {
+      out.push_back(Ident{});
+      out.back().bdf = std::count(val.begin(), val.end(), ':') == 1 ? "0000:" + val : val;
+    } else if (out.empty()) {
+      continue;
+    } else if (key == "Class") {
+      out.back().cls = static_cast<int>(hexv(val));
+    } else if (key == "Vendor") {
+      out.back().vendor = static_cast<int>(hexv(val));
+    } else if (key == "Device") {
+      out.back().device = static_cast<int>(hexv(val));
+    } else if (key == "Rev") {
+      out.back().rev = static_cast<int>(hexv(val));
+    } else if (key == "ProgIf") {
+      out.back().prog_if = static_cast<int>(hexv(val));
+    }
+  }
+  return out;
 }
 
 } // namespace lspci_out

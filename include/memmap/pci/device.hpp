@@ -51,8 +51,16 @@ struct Bar {
   bool is_virtual = false;        // the OS reports it, the device's register reads 0
   bool broken_64 = false;         // a 64-bit BAR in the last slot
   bool enhanced = false;          // from the Enhanced Allocation capability
+  bool from_text = false;         // known only from an lspci text's region line (no hex for it)
   std::optional<Placement> placement;  // filled by cross_reference()
   std::optional<bool> inside_parent_window;  // filled by link_topology()
+  // A VF's BAR placed from its PF's VF BAR (slice vf_index of the aperture: start_k +
+  // i * size_k), not read from the VF itself (a dump, or no sysfs `resource`).
+  bool from_pf = false;
+  // What the register holds where the kernel's row disowns it (IORESOURCE_UNSET/DISABLED:
+  // the kernel could not assign it). Not an address: bus_address and cpu_address stay
+  // empty, and views show it only as "(register says ...)".
+  std::optional<std::uint64_t> register_address{};
 
   // The host-bridge translation offset (cpu - bus) when both are known and differ.
   std::optional<std::int64_t> translation_offset() const;
@@ -71,27 +79,76 @@ struct Rom {
   bool is_virtual = false;        // sysfs has an address (e.g. a shadow copy), the register 0
   bool unassigned = false;
   bool ignored = false;
+  bool from_text = false;         // known only from an lspci text's "Expansion ROM at" line
   std::optional<Placement> placement;
+  std::optional<std::uint64_t> register_address{};  // as Bar::register_address
 };
 
 enum class WindowKind { io, mem, prefetchable };
 const char* to_string(WindowKind k);  // "io", "mem", "prefetchable"
 
+// What the kernel's sysfs row says about a bridge window.
+enum class KernelWindow {
+  unknown,     // no row (a dump, no `resource`, a bridge the kernel gave no window rows)
+  assigned,    // a range the bridge forwards
+  unset,       // IORESOURCE_UNSET: sized, but the kernel could not give it an address
+  disabled,    // IORESOURCE_DISABLED
+  none,        // an all-zero row: the kernel has no such window (not implemented, or
+               // base > limit)
+};
+inline const char*
+to_string(KernelWindow k)
+{
+  switch (k) {
+  case KernelWindow::assigned:
+    return "assigned";
+  case KernelWindow::unset:
+    return "unset";
+  case KernelWindow::disabled:
+    return "disabled";
+  case KernelWindow::none:
+    return "none";
+  case KernelWindow::unknown:
+    break;
+  }
+  return "unknown";
+}
+
 struct BridgeWindow {
   WindowKind kind = WindowKind::mem;
   int bits = 32;                  // io: 16/32, mem: 32, prefetchable: 32/64
+  // The registers' decode (bus addresses). Where the kernel disowns the window these are
+  // only what the registers say, never an address the bridge is known to forward.
   std::uint64_t bus_start = 0;
   std::uint64_t bus_end = 0;
-  std::optional<std::uint64_t> cpu_start;  // from the sysfs bridge rows
+  std::optional<std::uint64_t> cpu_start;  // from the sysfs bridge rows (assigned only)
   std::optional<std::uint64_t> cpu_end;
-  bool enabled = false;           // base <= limit
+  // The window forwards a known range: the kernel's row says so where there is one
+  // (kernel == assigned), else the registers (base <= limit). Every user of an address
+  // tests this first.
+  bool enabled = false;
   int cardbus_index = -1;         // CardBus: window number 0/1
   // A 32-bit I/O or 64-bit prefetchable window whose upper-half registers (0x30/0x32,
   // 0x28/0x2c) were not read: bus_start/bus_end hold only the lower half, not an address.
   bool upper_unknown = false;
+  bool registers_enabled = false;  // the registers alone: base <= limit
+  // Base and limit registers (with their upper halves) all read 0, which decodes as a 4 KiB
+  // I/O or 1 MiB window at 0; a bridge without that decoder reads the same (the kernel
+  // tells them apart by writing the registers; a dump cannot).
+  bool registers_zero = false;
+  bool registers_read = true;     // false: no config bytes (a sleeping function), rows only
+  KernelWindow kernel = KernelWindow::unknown;
+  std::optional<std::uint64_t> kernel_size{};  // the row's size (kept for unset windows)
 
   std::uint64_t start() const { return cpu_start.value_or(bus_start); }
   std::uint64_t end() const { return cpu_end.value_or(bus_end); }
+  // Registers only, and they read 0 for an I/O or prefetchable window: lspci -F prints a
+  // window at 0, but the bridge may implement no such decoder. Not a certain window.
+  bool uncertain() const
+  {
+    return kernel == KernelWindow::unknown && registers_zero && kind != WindowKind::mem
+           && cardbus_index < 0;
+  }
 };
 
 struct Capability {
@@ -99,6 +156,16 @@ struct Capability {
   std::uint16_t offset = 0;
   std::uint8_t version = 0;       // extended capabilities only
   bool extended = false;
+  // Provenance: false for an entry walked in config space; true for one taken from an lspci
+  // text's "Capabilities: [off] words" line where the hex did not reach it.
+  bool from_text = false;
+  bool id_known = true;           // false: the words name several ids (Virtual Channel: 0x02
+                                  // or 0x09) or none memmap knows; `id` is then not a fact
+  bool version_known = true;      // false: lspci -v prints no "vN"
+  // A text entry's lspci words: an index into Device::capability_text (a big machine has
+  // many capabilities and no text: an index, not a string, in each).
+  std::uint16_t text = k_no_text;
+  static constexpr std::uint16_t k_no_text = 0xffff;
 };
 
 // A capability list walk: the entries found and why it stopped early, if it did.
@@ -196,8 +263,19 @@ struct Device {
   bool multifunction = false;
   std::optional<std::uint16_t> command;
   std::optional<std::uint16_t> status;
-  bool absent = false;            // config reads all ones: powered off or gone
-  std::string physfn;             // an SR-IOV VF: its PF's BDF (sysfs physfn link)
+  bool absent = false;            // the header reads all ones: powered off or gone
+  // An SR-IOV VF, proven: its PF's BDF, from the sysfs physfn link or from a PF in the same
+  // model whose SR-IOV capability places VF number vf_index here (identify_vfs()).
+  std::string physfn;
+  enum class PhysfnFrom { none, link, pf_capability };
+  PhysfnFrom physfn_from = PhysfnFrom::none;
+  int vf_index = -1;              // VF number within its PF (0-based), -1 unknown
+  // vendor_id/device_id are the PF's vendor and its SR-IOV "VF Device ID" (as the kernel
+  // sets them, pci_iov_add_virtfn), not read from the function or sysfs.
+  bool ids_from_pf = false;
+  // Vendor, device, class or revision taken from an lspci text's header line (-nn) because
+  // the dump has no hex for them; false when they come from config space or sysfs.
+  bool ids_from_text = false;
 
   // Facts from sysfs (or the lspci text).
   std::string name;               // pci.ids "Vendor Device"
@@ -224,6 +302,7 @@ struct Device {
   std::vector<BridgeWindow> windows;  // every window decoded, enabled or not
   CapabilityList capabilities;
   CapabilityList extended_capabilities;
+  std::vector<std::string> capability_text;  // lspci's words of the text entries (Capability::text)
   std::vector<Rebar> rebars;
   std::optional<Sriov> sriov;
   std::optional<Msix> msix;

@@ -31,8 +31,18 @@ PciModel load_sysfs(const source::SysRoot& root, const source::PciNames& names,
 // (CPU addresses, [size=], ROM shadows, driver); false decodes the hex alone, as lspci -F.
 PciModel load_dump(const std::string& file, const source::PciNames& names, bool use_text = true);
 
-// Parent bridges from bus numbers, children lists, BAR-inside-parent-window checks.
-void link_topology(PciModel& model);
+// SR-IOV virtual functions proven by a PF of the same model: a PF whose SR-IOV capability
+// has VF Enable set places VF i (i < NumVFs) at routing ID PF + First VF Offset + i * VF
+// Stride (drivers/pci/iov.c, pci_iov_virtfn_bus/devfn). A function found there whose
+// Vendor ID register reads ffff and that has no physfn link gets physfn (physfn_from =
+// pf_capability) and vf_index; where no IDs were read, the PF's vendor and VF Device ID
+// (ids_from_pf, renamed through `names` when given); where it has no BARs of its own (a
+// dump), slice i of each PF VF BAR (from_pf, virtual). Idempotent; link_topology() runs it.
+void identify_vfs(PciModel& model, const source::PciNames* names = nullptr);
+
+// identify_vfs(), then parent bridges from bus numbers, children lists and
+// BAR-inside-parent-window checks.
+void link_topology(PciModel& model, const source::PciNames* names = nullptr);
 
 // Where each BAR, ROM and VF aperture lies in /proc/iomem (memory) or /proc/ioports (I/O);
 // either space may be null.
