@@ -4,6 +4,7 @@
 #include <memmap/machine/passthrough.hpp>
 
 #include <fmt/format.h>
+#include <algorithm>
 #include <map>
 #include <tuple>
 
@@ -32,21 +33,43 @@ check_foreign_claim(const AuditSources& s, std::vector<Finding>& out)
     f.severity = Severity::warning;
     f.subject.bdf = first.bdf;
     f.subject.bar = first.bar;
+    if (!first.bar) {
+      f.subject.start = first.bar_start;  // the device line, so that two stay apart
+      f.subject.end = first.bar_end;
+    }
     std::string names;
+    std::vector<std::string> holders;
+    std::vector<std::string> fixes;
+    auto add_once = [](std::vector<std::string>& v, const std::string& x) {
+      if (std::find(v.begin(), v.end(), x) == v.end()) {
+        v.push_back(x);
+      }
+    };
     for (const auto* c : list) {
       names += (names.empty() ? "'" : ", '") + c->name + "'";
       f.evidence.push_back(c->evidence);
+      add_once(holders, "held by " + c->holder);
+      add_once(fixes, c->fix);
     }
+    f.evidence.insert(f.evidence.end(), holders.begin(), holders.end());
+    // The BAR is named when the PCI model places the device line; otherwise its index is
+    // not known ('?'), and the region is named by its addresses.
     const std::string where = first.bar ? (*first.bar == 6 ? std::string("the ROM")
                                                            : fmt::format("BAR {}", *first.bar))
                                         : fmt::format("the region {:#x}-{:#x}", first.bar_start,
                                                       first.bar_end);
-    f.message = fmt::format("{} inside {} {} not its driver's: vfio-pci cannot reserve it "
-                            "(\"vfio-pci {}: BAR {}: can't reserve\")",
-                            names, where, list.size() == 1 ? "is" : "are", first.bdf,
-                            first.bar ? std::to_string(*first.bar) : "N");
-    f.evidence.push_back(fmt::format("held by {}", first.holder));
-    f.hint = "Free it before passing the device through: " + first.fix + ".";
+    // The kernel's words only where they are known: vfio-pci requests BARs 0-5 by index.
+    const std::string refusal = first.bar && *first.bar < 6
+                                  ? fmt::format(" (\"vfio-pci {}: BAR {}: can't reserve\")",
+                                                first.bdf, *first.bar)
+                                  : std::string();
+    f.message = fmt::format("{} inside {} {} not its driver's: vfio-pci cannot reserve it{}",
+                            names, where, list.size() == 1 ? "is" : "are", refusal);
+    std::string hint;
+    for (const auto& x : fixes) {
+      hint += (hint.empty() ? "" : "; ") + x;
+    }
+    f.hint = "Free it before passing the device through: " + hint + ".";
     out.push_back(std::move(f));
   }
 }

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <functional>
 #include <fmt/format.h>
 
 namespace memmap::machine {
@@ -211,29 +212,24 @@ collect_claims(const model::AddressSpace& sp, const model::Region& line,
     }
     out.push_back(std::move(f));
   };
-  // Framebuffers at any depth; other claims directly under the device line.
-  std::vector<const model::Region*> stack;
+  // Framebuffers at any depth (simpledrm claims inside the BOOTFB sysfb registered), in file
+  // order; other claims directly under the device line.
+  std::function<void(const model::Region&)> framebuffers_in = [&](const model::Region& r) {
+    for (const auto& c : r.children) {
+      if (is_framebuffer_name(c.name)) {
+        add(c, true);
+      }
+      framebuffers_in(c);
+    }
+  };
   for (const auto& c : line.children) {
-    const bool fb = is_framebuffer_name(c.name);
-    if (fb) {
+    if (is_framebuffer_name(c.name)) {
       add(c, true);
     } else if (drv && (drv->empty() || *drv == "vfio-pci") && c.name != "vfio"
                && c.name != "vfio-pci" && c.kind != model::RegionKind::pci_device) {
       add(c, false);
-    } else {
-      stack.push_back(&c);
     }
-  }
-  while (!stack.empty()) {
-    const model::Region* r = stack.back();
-    stack.pop_back();
-    for (const auto& c : r->children) {
-      if (is_framebuffer_name(c.name)) {
-        add(c, true);
-      } else {
-        stack.push_back(&c);
-      }
-    }
+    framebuffers_in(c);
   }
 }
 
@@ -498,7 +494,6 @@ private:
       c.result = usb.why;
       return;
     }
-    c.ran = true;
     std::vector<std::string> kbds;
     for (const auto& [bdf, devs] : usb.by_controller) {
       for (const auto& u : devs) {
@@ -510,6 +505,16 @@ private:
     for (const auto& k : usb.keyboards_off_pci) {
       kbds.push_back(k + " (not on PCI)");
     }
+    if (!usb.interfaces_unknown.empty()) {
+      // A keyboard found still blocks (host_needs above); the others are not known.
+      c.result = fmt::format("{}: bInterfaceClass or bInterfaceProtocol unreadable, so whether "
+                             "{} a keyboard is not known{}",
+                             join(usb.interfaces_unknown),
+                             usb.interfaces_unknown.size() == 1 ? "it is" : "they are",
+                             kbds.empty() ? "" : "; keyboards: " + join(kbds));
+      return;
+    }
+    c.ran = true;
     c.result = kbds.empty() ? "no USB keyboard (a PS/2 or non-boot-protocol keyboard is not seen)"
                             : "keyboards: " + join(kbds);
   }

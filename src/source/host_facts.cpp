@@ -345,8 +345,18 @@ read_usb(const SysRoot& root)
       continue;
     }
     const std::string dir = "sys/bus/usb/devices/" + n;
-    if (root.read_line(dir + "/bInterfaceClass") == "03"
-        && root.read_line(dir + "/bInterfaceProtocol") == "01") {
+    const auto cls = root.read_line(dir + "/bInterfaceClass");
+    if (!cls) {
+      out.interfaces_unknown.push_back(n);
+      continue;
+    }
+    if (*cls != "03") {
+      continue;
+    }
+    const auto protocol = root.read_line(dir + "/bInterfaceProtocol");
+    if (!protocol) {
+      out.interfaces_unknown.push_back(n);
+    } else if (*protocol == "01") {
       keyboards.insert(n.substr(0, colon));
     }
   }

@@ -5,6 +5,7 @@
 // reset_method).
 #include <catch2/catch.hpp>
 
+#include <memmap/analyze/audit.hpp>
 #include <memmap/error.hpp>
 #include <memmap/iommu/groups.hpp>
 #include <memmap/machine/passthrough.hpp>
@@ -245,6 +246,11 @@ TEST_CASE("preflight: a check that cannot run makes it 'as far as checked'", "[m
     m.host.usb.why = "sys/bus/usb/devices: missing";
     id = "keyboard";
   }
+  SECTION("a USB interface whose class cannot be read")
+  {
+    m.host.usb.interfaces_unknown = {"1-3:1.0"};
+    id = "keyboard";
+  }
   SECTION("no reset_method file on a kernel that may lack it")
   {
     m.host.reset["0000:01:00.0"] = {std::nullopt, "no reset_method file"};
@@ -470,6 +476,90 @@ TEST_CASE("foreign BAR claims: framebuffers always, other claims by the bound dr
   CHECK(machine::find_foreign_claims(iomem, &pci, &only).empty());
 }
 
+TEST_CASE("audit bar-foreign-claim: one finding per BAR, none for the driver's own claim",
+          "[audit][passthrough]")
+{
+  pci::PciModel pci;
+  pci.origin = pci::Origin::sysfs;
+  auto placed = [](pci::Device d, int index, std::uint64_t at, std::uint64_t size) {
+    pci::Bar b;
+    b.index = index;
+    b.cpu_address = at;
+    b.size = size;
+    d.bars.push_back(b);
+    return d;
+  };
+  auto gpu = placed(dev("0000:01:00.0", 0x10de, 0x2460, 0x030000, "nvidia"), 1, 0xd0000000,
+                    0x10000000);
+  gpu = placed(gpu, 3, 0xe0000000, 0x1000000);
+  pci.devices = {gpu,
+                 placed(dev("0000:02:00.0", 0x8086, 0x10d3, 0x020000, ""), 0, 0xf0000000, 0x4000),
+                 placed(dev("0000:03:00.0", 0x8086, 0x10d3, 0x020000, "vfio-pci"), 0,
+                        0xf1000000, 0x4000),
+                 placed(dev("0000:04:00.0", 0x8086, 0x2668, 0x040300, "snd_hda_intel"), 0,
+                        0xf2000000, 0x4000),
+                 placed(dev("0000:05:00.0", 0x1912, 0x0014, 0x0c0330, "vfio-pci"), 0,
+                        0xf3000000, 0x2000)};
+  // simpledrm claims inside the BOOTFB that sysfb registered: two framebuffer lines, one BAR.
+  const auto iomem = source::parse_resource_tree(
+    "c0000000-febfffff : PCI Bus 0000:00\n"
+    "  d0000000-dfffffff : 0000:01:00.0\n"
+    "    d0000000-d07e8fff : BOOTFB\n"
+    "      d0000000-d07e8fff : simpledrm\n"
+    "  e0000000-e0ffffff : 0000:01:00.0\n"
+    "    e0000000-e0ffffff : nvidia\n"
+    "  f0000000-f0003fff : 0000:02:00.0\n"
+    "    f0000000-f0003fff : e1000e\n"
+    "  f1000000-f1003fff : 0000:03:00.0\n"
+    "    f1000000-f1003fff : vfio\n"
+    "  f2000000-f2003fff : 0000:04:00.0\n"
+    "    f2000000-f2003fff : ICH HD audio\n"
+    "  f3000000-f3001fff : 0000:05:00.0\n"
+    "    f3000000-f3001fff : xhci-hcd\n",
+    "proc/iomem", model::SpaceKind::cpu_physical);
+  analyze::AuditSources src;
+  src.iomem = &iomem;
+  src.pci = &pci;
+  const auto res = analyze::run_audit(src, {"bar-foreign-claim"}, {});
+  CHECK(res.checks_run == std::vector<std::string>{"bar-foreign-claim"});
+  REQUIRE(res.findings.size() == 3);
+  for (const auto& f : res.findings) {
+    CHECK(f.id == "bar-foreign-claim");
+    CHECK(f.severity == analyze::Severity::warning);
+    CHECK_FALSE(f.hint.empty());
+  }
+  const auto& fb = res.findings[0];
+  CHECK(fb.subject.bdf == std::optional<std::string>("0000:01:00.0"));
+  CHECK(fb.subject.bar == std::optional<int>(1));
+  CHECK(fb.message.find("'BOOTFB', 'simpledrm' inside BAR 1 are not its driver's") == 0);
+  CHECK(fb.message.find("vfio-pci 0000:01:00.0: BAR 1: can't reserve") != std::string::npos);
+  REQUIRE(fb.evidence.size() >= 2);
+  CHECK(fb.evidence[0] == "proc/iomem:3: d0000000-d07e8fff : BOOTFB");
+  CHECK(fb.evidence[1] == "proc/iomem:4: d0000000-d07e8fff : simpledrm");
+  CHECK(fb.hint.find("initcall_blacklist=sysfb_init") != std::string::npos);
+  // No driver bound, yet e1000e's name holds its BAR (a driver unbound without releasing it).
+  CHECK(res.findings[1].subject.bdf == std::optional<std::string>("0000:02:00.0"));
+  CHECK(res.findings[1].subject.bar == std::optional<int>(0));
+  CHECK(res.findings[1].message.find("'e1000e' inside BAR 0 is not its driver's") == 0);
+  // On vfio-pci, a claim that is not vfio's.
+  CHECK(res.findings[2].subject.bdf == std::optional<std::string>("0000:05:00.0"));
+  CHECK(res.findings[2].message.find("'xhci-hcd'") == 0);
+  CHECK(res.findings[0].fingerprint != res.findings[1].fingerprint);
+  // Without the PCI devices, drivers are unknown: only the framebuffer BAR is reported, by
+  // its addresses (its index is not known).
+  analyze::AuditSources bare;
+  bare.iomem = &iomem;
+  const auto only_fb = analyze::run_audit(bare, {"bar-foreign-claim"}, {});
+  REQUIRE(only_fb.findings.size() == 1);
+  CHECK_FALSE(only_fb.findings[0].subject.bar.has_value());
+  CHECK(only_fb.findings[0].subject.start == std::optional<std::uint64_t>(0xd0000000));
+  CHECK(only_fb.findings[0].message.find("inside the region 0xd0000000-0xdfffffff are") != std::string::npos);
+  CHECK(only_fb.findings[0].message.find("can't reserve") == std::string::npos);
+  // The check is listed with the others.
+  REQUIRE(analyze::find_check("bar-foreign-claim") != nullptr);
+  CHECK(analyze::find_check("bar-foreign-claim")->needs == analyze::Needs::iomem);
+}
+
 TEST_CASE("IOMMU units in /proc/iomem", "[machine][passthrough]")
 {
   const auto iomem = source::parse_resource_tree("fed90000-fed90fff : dmar0\n"
@@ -481,7 +571,7 @@ TEST_CASE("IOMMU units in /proc/iomem", "[machine][passthrough]")
         == std::vector<std::string>{"dmar0", "dmar1", "amd_iommu"});
 }
 
-TEST_CASE("--device takes the lspci -s grammar and names exactly one function", "[pci][selector]")
+TEST_CASE("iommu-groups --device takes the lspci -s grammar and names exactly one function", "[pci][selector]")
 {
   const std::vector<std::string> bdfs{"0000:00:1f.0", "0000:00:1f.2", "0000:00:1f.3",
                                       "0000:04:00.0", "0001:04:00.0", "0000:05:00.0"};
@@ -674,6 +764,17 @@ TEST_CASE("USB keyboards by their HID interface", "[source][passthrough]")
   CHECK(devs[0].keyboard);
   CHECK(devs[0].ids == "046d:c31c");
   CHECK_FALSE(devs[1].keyboard);
+  CHECK(usb.interfaces_unknown.empty());
+  // An interface without bInterfaceClass (a capture that left it out): not known to be a
+  // keyboard or not, and said so; a HID interface without its protocol likewise.
+  r.mkdir(hc + "/1-3/1-3:1.1");
+  r.link("sys/bus/usb/devices/1-3:1.1", "../../../devices/pci0000:00/0000:00:14.0/usb1/1-3/1-3:1.1");
+  r.write(hc + "/1-3/1-3:1.2/bInterfaceClass", "03\n");
+  r.link("sys/bus/usb/devices/1-3:1.2", "../../../devices/pci0000:00/0000:00:14.0/usb1/1-3/1-3:1.2");
+  auto partial = source::read_usb(source::SysRoot(r.path));
+  std::sort(partial.interfaces_unknown.begin(), partial.interfaces_unknown.end());
+  CHECK(partial.interfaces_unknown == std::vector<std::string>{"1-3:1.1", "1-3:1.2"});
+  CHECK(partial.by_controller.at("0000:00:14.0").at(0).keyboard);  // the known one still is
   Root empty;
   const auto none = source::read_usb(source::SysRoot(empty.path));
   CHECK_FALSE(none.read);

@@ -48,6 +48,9 @@ struct UsbFacts {
   // By the canonical BDF of the PCI function (host controller) the device sits under.
   std::map<std::string, std::vector<UsbDevice>> by_controller;
   std::vector<std::string> keyboards_off_pci;  // keyboards not under a PCI function
+  // Interfaces ("1-3:1.0") whose bInterfaceClass (or, for HID, bInterfaceProtocol) could not
+  // be read: whether they are keyboards is not known.
+  std::vector<std::string> interfaces_unknown;
 };
 
 // A PCI function's reset methods (sys/bus/pci/devices/BDF/reset_method).
