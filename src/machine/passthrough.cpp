@@ -392,7 +392,7 @@ private:
 
   void check_boot_vga()
   {
-    auto& c = add("boot-vga", "sys/bus/pci/devices/*/boot_vga", true);
+    auto& c = add("boot-vga", m_in.host->pci_devices_source + "/*/boot_vga", true);
     if (!m_in.host->pci_sysfs) {
       c.result = "sys/bus/pci/devices is not in the source";
       return;
@@ -521,7 +521,7 @@ private:
 
   void check_reset()
   {
-    auto& c = add("reset-methods", "sys/bus/pci/devices/*/reset_method", false);
+    auto& c = add("reset-methods", m_in.host->pci_devices_source + "/*/reset_method", false);
     std::vector<std::string> unknown;
     for (const auto& m : m_r.members) {
       if (m.role == Role::bridge || m.role == Role::kept) {
@@ -706,7 +706,7 @@ private:
 
   void check_cmdline()
   {
-    auto& c = add("kernel-cmdline", "/proc/cmdline", false);
+    auto& c = add("kernel-cmdline", m_in.host->cmdline_source, false);
     const auto& st = *m_in.iommu;
     if (!st.cmdline_read) {
       c.result = "the kernel command line could not be read";

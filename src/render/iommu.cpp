@@ -99,10 +99,11 @@ group_json(const iommu::Group& g, const iommu::Cause& cause, const std::vector<M
 
 // The top-level keys every iommu-groups document has: schema_version, iommu, groups, problems.
 Json
-iommu_document(const iommu::IommuState& st)
+iommu_document(const iommu::IommuState& st, bool not_captured)
 {
   Json j = json_document();
-  j["iommu"] = {{"present", st.present()},
+  // A capture that left the groups out does not say whether an IOMMU was active: null.
+  j["iommu"] = {{"present", not_captured ? Json(nullptr) : Json(st.present())},
                 {"units", st.units},
                 {"cmdline", st.cmdline_read ? Json(st.cmdline) : Json(nullptr)}};
   j["groups"] = Json::array();
@@ -141,7 +142,8 @@ void
 usb_lines(const Member& m, const std::string& indent, std::ostream& out)
 {
   for (const auto& u : m.usb) {
-    out << indent << "    usb " << u.name << "  " << u.ids << "  " << u.description
+    out << indent << "    usb " << u.name << "  " << u.ids
+        << (u.description.empty() ? "" : "  " + u.description)
         << (u.keyboard ? "  [keyboard]" : "") << '\n';
   }
 }
@@ -287,7 +289,7 @@ render_iommu_groups_text(const iommu::IommuState& st, const machine::Listing& l,
 Json
 iommu_groups_to_json(const iommu::IommuState& st, const machine::Listing& l)
 {
-  Json j = iommu_document(st);
+  Json j = iommu_document(st, l.not_captured);
   for (const auto& gl : l.groups) {
     j["groups"].push_back(group_json(*gl.group, gl.cause, gl.members));
   }
@@ -405,7 +407,7 @@ render_preflight_text(const iommu::IommuState& st, const PreflightReport& r,
 Json
 preflight_to_json(const iommu::IommuState& st, const PreflightReport& r)
 {
-  Json j = iommu_document(st);
+  Json j = iommu_document(st, r.verdict == Verdict::not_captured);
   if (r.group_ref) {
     j["groups"].push_back(group_json(*r.group_ref, r.cause, r.members));
   }

@@ -425,6 +425,8 @@ read_host_facts(const SysRoot& root, const std::vector<std::string>& bdfs)
   HostFacts h;
   h.root_fs = read_root_fs(root);
   h.usb = read_usb(root);
+  h.pci_devices_source = root.display("sys/bus/pci/devices");
+  h.cmdline_source = root.display("proc/cmdline");
   if (auto v = root.read_line("proc/version")) {
     h.kernel_release = kernel_release_of(*v);
   }

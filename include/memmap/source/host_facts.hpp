@@ -68,6 +68,10 @@ struct HostFacts {
   bool pci_sysfs = false;      // sys/bus/pci/devices could be listed
   std::map<std::string, ResetMethods> reset;  // of each function asked for
   std::optional<std::string> kernel_release;  // from proc/version ("6.12.117+deb12-amd64")
+  // Where the per-function attributes and the command line are read, as named to the user
+  // ("fixtures/x/sys/bus/pci/devices", "/proc/cmdline").
+  std::string pci_devices_source = "sys/bus/pci/devices";
+  std::string cmdline_source = "/proc/cmdline";
 };
 
 // Read the facts; `bdfs` are the PCI functions (canonical BDFs) whose boot_vga and
