@@ -617,9 +617,12 @@ private:
                                              : fmt::format("BAR {}", *f.bar))
                               : "the region " + hexr(f.bar_start, f.bar_end),
                         f.bdf),
-            fmt::format("{}: held by {}; vfio-pci cannot reserve the BAR (\"BAR {}: can't "
-                        "reserve\") while it is there",
-                        f.evidence, f.holder, f.bar ? std::to_string(*f.bar) : "N"),
+            // The kernel's words only where the BAR index is known (vfio-pci requests 0-5).
+            fmt::format("{}: held by {}; vfio-pci cannot reserve the BAR{} while it is there",
+                        f.evidence, f.holder,
+                        f.bar && *f.bar < 6
+                          ? fmt::format(" (\"BAR {}: can't reserve\")", *f.bar)
+                          : std::string()),
             f.fix);
     }
     bool drivers_known = m_in.pci != nullptr;
