@@ -3,6 +3,7 @@
 #include <memmap/error.hpp>
 #include <memmap/model/address_space.hpp>
 #include <memmap/util/hex.hpp>
+#include <memmap/util/text.hpp>
 
 #include <algorithm>
 #include <cctype>
@@ -27,26 +28,7 @@ IommuState::find(int id) const
 
 namespace {
 
-std::vector<std::string_view>
-split_ws(std::string_view s)
-{
-  std::vector<std::string_view> out;
-  std::size_t i = 0;
-  while (i < s.size()) {
-    while (i < s.size() && std::isspace(static_cast<unsigned char>(s[i]))) {
-      ++i;
-    }
-    std::size_t j = i;
-    while (j < s.size() && !std::isspace(static_cast<unsigned char>(s[j]))) {
-      ++j;
-    }
-    if (j > i) {
-      out.push_back(s.substr(i, j - i));
-    }
-    i = j;
-  }
-  return out;
-}
+using util::split_ws;
 
 bool
 is_known_resv_type(std::string_view t)

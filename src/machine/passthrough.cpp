@@ -2,6 +2,7 @@
 
 #include <memmap/iommu/pci_topology.hpp>
 #include <memmap/pci/device.hpp>
+#include <memmap/util/text.hpp>
 
 #include <algorithm>
 #include <cctype>
@@ -14,15 +15,7 @@ namespace {
 
 using source::HostFacts;
 
-std::string
-join(const std::vector<std::string>& v, std::string_view sep = ", ")
-{
-  std::string s;
-  for (const auto& x : v) {
-    s += (s.empty() ? "" : std::string(sep)) + x;
-  }
-  return s;
-}
+using util::join;
 
 std::string
 plural(std::size_t n, std::string_view one, std::string_view many)

@@ -1,4 +1,5 @@
 #include <memmap/render/iommu.hpp>
+#include <memmap/util/text.hpp>
 
 #include <fmt/format.h>
 
@@ -11,15 +12,7 @@ using machine::Verdict;
 
 namespace {
 
-std::string
-join(const std::vector<std::string>& v, std::string_view sep = ", ")
-{
-  std::string s;
-  for (const auto& x : v) {
-    s += (s.empty() ? "" : std::string(sep)) + x;
-  }
-  return s;
-}
+using util::join;
 
 Json
 strings_or_null(const std::optional<std::vector<std::string>>& v)

@@ -1,6 +1,7 @@
 #include <memmap/source/host_facts.hpp>
 
 #include <memmap/model/address_space.hpp>
+#include <memmap/util/text.hpp>
 
 #include <algorithm>
 #include <cctype>
@@ -13,26 +14,7 @@ namespace memmap::source {
 
 namespace {
 
-std::vector<std::string_view>
-split_ws(std::string_view s)
-{
-  std::vector<std::string_view> out;
-  std::size_t i = 0;
-  while (i < s.size()) {
-    while (i < s.size() && std::isspace(static_cast<unsigned char>(s[i]))) {
-      ++i;
-    }
-    std::size_t j = i;
-    while (j < s.size() && !std::isspace(static_cast<unsigned char>(s[j]))) {
-      ++j;
-    }
-    if (j > i) {
-      out.push_back(s.substr(i, j - i));
-    }
-    i = j;
-  }
-  return out;
-}
+using util::split_ws;
 
 std::string
 basename_of(std::string_view p)
@@ -91,15 +73,7 @@ bdfs_in_path(std::string_view p)
   return out;
 }
 
-std::string
-join(const std::vector<std::string>& v, std::string_view sep)
-{
-  std::string s;
-  for (const auto& x : v) {
-    s += (s.empty() ? "" : std::string(sep)) + x;
-  }
-  return s;
-}
+using util::join;
 
 // The block devices below one block device, down to the disks: dm/LVM/md devices list their
 // parts in slaves/; a partition of a dm device (kpartx) has them on its disk.
