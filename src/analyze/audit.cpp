@@ -23,6 +23,7 @@ check_registry()
     std::vector<Check> v;
     add_iomem_checks(v);
     add_pci_checks(v);
+    add_claim_checks(v);
     add_iommu_checks(v);
     return v;
   }();

@@ -3,6 +3,7 @@
 #include "command.hpp"
 
 #include <memmap/error.hpp>
+#include <memmap/pci/selector.hpp>
 #include <memmap/render/json.hpp>
 #include <memmap/trace/capture.hpp>
 #include <memmap/trace/dma_debug.hpp>
@@ -279,8 +280,27 @@ split_list(const std::vector<std::string>& in)
   return out;
 }
 
+// A short lspci -s selector ("4:0.0", "04:00") resolved to the one PCI function of the root
+// it names, as every command's selector is; nullopt when `sel` is not one (a dev_name such as
+// "nvme0" or "fe000000.dma").
+std::optional<std::string>
+short_pci_selector(Context& ctx, const std::string& sel)
+{
+  if (sel.find_first_of(":.") == std::string::npos) {
+    return std::nullopt;
+  }
+  pci::Selector probe;
+  try {
+    pci::parse_slot_selector(sel, probe, "--device");
+  } catch (const UsageError&) {
+    return std::nullopt;
+  }
+  return pci::select_one(sel, ctx.root().list("sys/bus/pci/devices"), "--device");
+}
+
 // The device names to keep (empty: all). --device takes dev_name()s; PCI addresses may
-// omit the domain ("01:00.0"). --driver NAME adds every device bound to NAME (sysfs).
+// omit the domain ("01:00.0") or be any lspci -s form naming one function ("4:0.0").
+// --driver NAME adds every device bound to NAME (sysfs).
 std::vector<std::string>
 select_devices(Context& ctx, const TraceArgs& args)
 {
@@ -288,6 +308,8 @@ select_devices(Context& ctx, const TraceArgs& args)
   for (const auto& sel : split_list(args.devices)) {
     if (auto bdf = model::parse_bdf(sel)) {
       out.insert(*bdf);
+    } else if (auto one = short_pci_selector(ctx, sel)) {
+      out.insert(*one);
     } else {
       out.insert(sel);
     }

@@ -3,6 +3,7 @@
 #include <memmap/error.hpp>
 #include <memmap/model/address_space.hpp>
 #include <memmap/util/hex.hpp>
+#include <memmap/util/text.hpp>
 
 #include <algorithm>
 #include <cctype>
@@ -27,26 +28,7 @@ IommuState::find(int id) const
 
 namespace {
 
-std::vector<std::string_view>
-split_ws(std::string_view s)
-{
-  std::vector<std::string_view> out;
-  std::size_t i = 0;
-  while (i < s.size()) {
-    while (i < s.size() && std::isspace(static_cast<unsigned char>(s[i]))) {
-      ++i;
-    }
-    std::size_t j = i;
-    while (j < s.size() && !std::isspace(static_cast<unsigned char>(s[j]))) {
-      ++j;
-    }
-    if (j > i) {
-      out.push_back(s.substr(i, j - i));
-    }
-    i = j;
-  }
-  return out;
-}
+using util::split_ws;
 
 bool
 is_known_resv_type(std::string_view t)
@@ -109,6 +91,19 @@ iommu_cmdline_tokens(std::string_view cmdline)
 }
 
 std::vector<std::string>
+passthrough_cmdline_tokens(std::string_view cmdline)
+{
+  std::vector<std::string> out;
+  for (auto tok : split_ws(cmdline)) {
+    if (tok.substr(0, 9) == "vfio-pci." || tok.substr(0, 9) == "vfio_pci."
+        || tok.substr(0, 18) == "pcie_acs_override=") {
+      out.emplace_back(tok);
+    }
+  }
+  return out;
+}
+
+std::vector<std::string>
 disable_acs_redir_devices(std::string_view cmdline)
 {
   // pci=opt1,disable_acs_redir=<dev>[;<dev>...],opt2 ; <dev> may be [dddd:]bb:dd.f or
@@ -152,6 +147,7 @@ read_iommu_state(const source::SysRoot& root)
     st.cmdline_read = true;
     st.cmdline = iommu_cmdline_tokens(r.data);
     st.acs_redir_off = disable_acs_redir_devices(r.data);
+    st.passthrough_options = passthrough_cmdline_tokens(r.data);
   }
   st.groups_dir_present = root.exists("sys/kernel/iommu_groups");
   const auto group_names = root.list("sys/kernel/iommu_groups");
@@ -172,7 +168,6 @@ read_iommu_state(const source::SysRoot& root)
       g.type = *t;
       g.type_known = true;
     } else {
-      g.type = "unknown";
       st.problems.push_back({Severity::info, "iommu-no-type", root.display(rel + "/type"), 0,
                              "missing (kernel before 5.11?); the group's domain type is "
                              "unknown"});
@@ -196,6 +191,7 @@ read_iommu_state(const source::SysRoot& root)
     if (auto r = root.read(resv_rel)) {
       try {
         g.reserved = parse_reserved_regions(r.data, root.display(resv_rel));
+        g.reserved_known = true;
       } catch (const InputError& e) {
         // The message already reads "FILE:LINE: reason".
         st.problems.push_back({Severity::error, "iommu-bad-reserved-regions", "", 0, e.what()});
@@ -203,6 +199,10 @@ read_iommu_state(const source::SysRoot& root)
     } else if (root.exists(resv_rel)) {
       st.problems.push_back({Severity::warning, "iommu-unreadable", root.display(resv_rel), 0,
                              r.message});
+    } else {
+      st.problems.push_back({Severity::info, "iommu-no-reserved-regions", root.display(resv_rel),
+                             0, "missing (kernel before 4.11?); the group's reserved regions are "
+                                "unknown"});
     }
     for (const auto& d : g.devices) {
       st.group_of[d] = g.id;
@@ -212,108 +212,6 @@ read_iommu_state(const source::SysRoot& root)
   std::sort(st.groups.begin(), st.groups.end(),
             [](const Group& a, const Group& b) { return a.id < b.id; });
   return st;
-}
-
-} // namespace memmap::iommu
-
-namespace memmap::iommu {
-
-namespace {
-
-// The canonical BDFs named along a sysfs device path, outermost first.
-std::vector<std::string>
-bdfs_in_path(const std::filesystem::path& p)
-{
-  std::vector<std::string> out;
-  for (const auto& part : p) {
-    if (auto bdf = model::parse_bdf(part.string())) {
-      out.push_back(*bdf);
-    }
-  }
-  return out;
-}
-
-std::filesystem::path
-resolve_link(const source::SysRoot& root, const std::string& rel)
-{
-  std::error_code ec;
-  auto p = std::filesystem::canonical(root.path(rel), ec);
-  return ec ? std::filesystem::path() : p;
-}
-
-} // namespace
-
-std::map<std::string, std::vector<UsbDevice>>
-read_usb_devices(const source::SysRoot& root)
-{
-  std::map<std::string, std::vector<UsbDevice>> out;
-  for (const auto& name : root.list("sys/bus/usb/devices")) {
-    if (name.find(':') != std::string::npos || name.rfind("usb", 0) == 0) {
-      continue;  // interfaces ("1-1:1.0") and root hubs ("usb1")
-    }
-    const std::string dir = "sys/bus/usb/devices/" + name;
-    const auto bdfs = bdfs_in_path(resolve_link(root, dir));
-    if (bdfs.empty()) {
-      continue;
-    }
-    UsbDevice u;
-    u.name = name;
-    const auto vid = root.read_line(dir + "/idVendor");
-    const auto pid = root.read_line(dir + "/idProduct");
-    u.ids = vid && pid ? *vid + ":" + *pid : "?";
-    const auto maker = root.read_line(dir + "/manufacturer");
-    const auto product = root.read_line(dir + "/product");
-    u.description = maker ? *maker : "";
-    if (product) {
-      u.description += (u.description.empty() ? "" : " ") + *product;
-    }
-    out[bdfs.back()].push_back(std::move(u));
-  }
-  return out;
-}
-
-std::map<std::string, std::string>
-read_host_needed(const source::SysRoot& root)
-{
-  std::map<std::string, std::string> out;
-  for (const auto& entry : root.list("sys/bus/pci/devices")) {
-    const auto bdf = model::parse_bdf(entry);
-    if (bdf && root.read_line("sys/bus/pci/devices/" + entry + "/boot_vga") == "1") {
-      out[*bdf] = "the boot VGA device (the host's console)";
-    }
-  }
-  // The root filesystem's block device: "... MAJ:MIN / / ..." in mountinfo.
-  if (auto r = root.read("proc/self/mountinfo", 4 << 20)) {
-    std::size_t pos = 0;
-    while (pos < r.data.size()) {
-      auto nl = r.data.find('\n', pos);
-      std::string_view line(r.data.data() + pos,
-                            (nl == std::string::npos ? r.data.size() : nl) - pos);
-      pos = nl == std::string::npos ? r.data.size() : nl + 1;
-      const auto f = split_ws(line);
-      if (f.size() > 4 && f[4] == "/" && f[3] == "/") {
-        const auto devpath = resolve_link(root, "sys/dev/block/" + std::string(f[2]));
-        const auto bdfs = bdfs_in_path(devpath);
-        if (!bdfs.empty()) {
-          out.emplace(bdfs.back(), "the controller of the host's root filesystem");
-        }
-        break;
-      }
-    }
-  }
-  return out;
-}
-
-std::vector<std::string>
-read_reset_methods(const source::SysRoot& root, const std::string& bdf)
-{
-  std::vector<std::string> out;
-  if (auto line = root.read_line("sys/bus/pci/devices/" + bdf + "/reset_method")) {
-    for (auto w : split_ws(*line)) {
-      out.emplace_back(w);
-    }
-  }
-  return out;
 }
 
 } // namespace memmap::iommu

@@ -43,7 +43,9 @@ pci_links()
 namespace {
 
 const std::vector<std::string> k_usb_attrs = {"idVendor", "idProduct", "manufacturer", "product",
-                                              "busnum", "devnum", "speed", "bDeviceClass"};
+                                              "busnum", "devnum", "speed", "bDeviceClass",
+                                              "bInterfaceClass", "bInterfaceSubClass",
+                                              "bInterfaceProtocol"};
 
 class Capturer {
 public:
@@ -332,7 +334,8 @@ private:
           any = copy_file(rel, false) || any;
         }
       }
-      m_result.usb_devices += any ? 1 : 0;
+      // Interfaces ("1-3:1.0", their bInterface* copied for the keyboard check) are not devices.
+      m_result.usb_devices += any && n.find(':') == std::string::npos ? 1 : 0;
     }
   }
 

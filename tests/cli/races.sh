@@ -27,7 +27,10 @@ has() { grep -qF -- "$2" "$tmp/$1" || fail "$1: no '$2' in: $(head -c 1500 "$tmp
 
 # 1. The fixture through every command that reads PCI.
 for c in bar tree iommu-groups; do
-  run "$c" 0 --root "$F" "$c"
+  # iommu-groups: the fixture has no sys/kernel/iommu_groups, so the groups were not captured
+  # (its proc/iomem shows dmar0): exit 3, as the man page says.
+  want=0; [ "$c" = iommu-groups ] && want=3
+  run "$c" "$want" --root "$F" "$c"
   has "$c.err" "$D/0000:00:03.0: listed but unreadable (removed while memmap read it?); skipped"
   has "$c.err" "$D/0000:00:04.0: listed but unreadable"
 done

@@ -110,6 +110,7 @@ std::optional<Severity> parse_severity(const std::string& s);
 // Checks register through these (one function per check family, src/analyze/checks_*.cpp).
 void add_iomem_checks(std::vector<Check>& out);
 void add_pci_checks(std::vector<Check>& out);
+void add_claim_checks(std::vector<Check>& out);
 void add_iommu_checks(std::vector<Check>& out);
 
 } // namespace memmap::analyze

@@ -24,10 +24,14 @@ struct ReservedRegion {
 
 struct Group {
   int id = 0;
-  std::string type;                  // DMA, DMA-FQ, identity, blocked, unmanaged, unknown
+  std::string type;                  // DMA, DMA-FQ, identity, blocked, unmanaged, unknown (the
+                                     // kernel's word: no default domain); "" when !type_known
   bool type_known = false;           // false: no `type` file (kernel < 5.11) or unreadable
   std::vector<std::string> devices;  // member names as in devices/ (canonical BDF for PCI)
   std::vector<ReservedRegion> reserved;
+  // false: no reserved_regions file (kernel < 4.11, or not captured), or unreadable or
+  // malformed (a problem says which): `reserved` is then not the group's list.
+  bool reserved_known = false;
   std::string path;                  // "/sys/kernel/iommu_groups/N" as shown to the user
 };
 
@@ -35,6 +39,9 @@ struct IommuState {
   std::vector<std::string> units;          // /sys/class/iommu entries (dmar0, ivhd0, ...)
   std::vector<std::string> cmdline;        // /proc/cmdline tokens whose key contains "iommu"
   std::vector<std::string> acs_redir_off;  // BDFs named in pci=disable_acs_redir=
+  // Other /proc/cmdline tokens that bear on passthrough: vfio-pci.*/vfio_pci.* options
+  // ("vfio-pci.ids=10de:24a0,10de:228b") and pcie_acs_override=.
+  std::vector<std::string> passthrough_options;
   std::vector<Group> groups;               // sorted by id
   std::map<std::string, int> group_of;     // BDF -> group id
   std::vector<model::Diagnostic> problems; // malformed files, dangling links
@@ -54,30 +61,11 @@ std::vector<ReservedRegion> parse_reserved_regions(std::string_view text,
 // pci=disable_acs_redir= (canonical BDFs).
 std::vector<std::string> iommu_cmdline_tokens(std::string_view cmdline);
 std::vector<std::string> disable_acs_redir_devices(std::string_view cmdline);
+// The tokens IommuState::passthrough_options keeps.
+std::vector<std::string> passthrough_cmdline_tokens(std::string_view cmdline);
 
 // Read everything under the sysroot. Never throws for a malformed group: the problem is
 // recorded (with FILE:LINE) and the rest is read.
 IommuState read_iommu_state(const source::SysRoot& root);
-
-} // namespace memmap::iommu
-
-namespace memmap::iommu {
-
-// A USB device behind a controller (from /sys/bus/usb/devices).
-struct UsbDevice {
-  std::string name;        // "1-1.2"
-  std::string ids;         // "046d:c52b"
-  std::string description; // "Logitech USB Receiver"
-};
-
-// USB devices (not hubs' interfaces) by the canonical BDF of their host controller.
-std::map<std::string, std::vector<UsbDevice>> read_usb_devices(const source::SysRoot& root);
-
-// Devices the host itself needs, with why: the boot VGA (console) and the controller of the
-// disk holding the root filesystem (from proc/self/mountinfo and sys/dev/block links).
-std::map<std::string, std::string> read_host_needed(const source::SysRoot& root);
-
-// The "reset_method" attribute split into words ("flr", "bus", ...); empty if absent.
-std::vector<std::string> read_reset_methods(const source::SysRoot& root, const std::string& bdf);
 
 } // namespace memmap::iommu
