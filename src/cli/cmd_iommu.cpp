@@ -26,20 +26,6 @@ struct Loaded {
   machine::PassthroughInputs in;
 };
 
-template <typename Load>
-auto
-load_or_why(std::string& why, Load&& fn) -> decltype(&fn())
-{
-  try {
-    return &fn();
-  } catch (const SourceError& e) {
-    why = e.what();
-  } catch (const InputError& e) {
-    why = e.what();
-  }
-  return nullptr;
-}
-
 void
 load_common(Context& ctx, Loaded& l, bool addresses)
 {

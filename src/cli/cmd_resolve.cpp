@@ -39,22 +39,6 @@ space_of(const ResolveArgs& a)
                  : machine::Space::cpu_physical;
 }
 
-// A source for the report, or the reason it is missing (the report says it: text and JSON
-// not_searched).
-template <typename T, typename Load>
-const T*
-load(std::string& why, Load&& fn)
-{
-  try {
-    return &fn();
-  } catch (const SourceError& e) {
-    why = e.what();
-  } catch (const InputError& e) {
-    why = e.what();
-  }
-  return nullptr;
-}
-
 int
 run_resolve(Context& ctx, const ResolveArgs& a)
 {
@@ -74,12 +58,12 @@ run_resolve(Context& ctx, const ResolveArgs& a)
     }
   } else {
     if (space != machine::Space::io_port) {
-      in.iomem = load<model::AddressSpace>(in.iomem_why, [&]() -> auto& { return ctx.iomem(); });
+      in.iomem = load_or_why(in.iomem_why, [&]() -> auto& { return ctx.iomem(); });
     } else {
       in.ioports =
-        load<model::AddressSpace>(in.ioports_why, [&]() -> auto& { return ctx.ioports(); });
+        load_or_why(in.ioports_why, [&]() -> auto& { return ctx.ioports(); });
     }
-    in.pci = load<pci::PciModel>(in.pci_why, [&]() -> auto& { return ctx.pci(); });
+    in.pci = load_or_why(in.pci_why, [&]() -> auto& { return ctx.pci(); });
     if (ctx.plan().available(machine::Part::sysfs)) {
       const source::SysRoot* root = &ctx.sysfs();
       in.numa_node = [root](std::uint64_t x) { return source::numa_node_of(*root, x); };

@@ -9,6 +9,7 @@
 #include <set>
 #include <string>
 
+#include <memmap/error.hpp>
 #include <memmap/machine/sources.hpp>
 #include <memmap/model/address_space.hpp>
 #include <memmap/pci/device.hpp>
@@ -106,5 +107,22 @@ private:
   bool m_pci_addresses = true;
   bool m_pci_failed = false;  // a load for labels failed; do not retry
 };
+
+// A source for a report, or null with the reason it is missing in `why` (a report that
+// degrades says it: text and JSON not_searched / checks not run). `fn` returns a reference
+// from the Context (ctx.pci(), ctx.iomem() ...); other exceptions propagate.
+template <typename Load>
+auto
+load_or_why(std::string& why, Load&& fn) -> decltype(&fn())
+{
+  try {
+    return &fn();
+  } catch (const SourceError& e) {
+    why = e.what();
+  } catch (const InputError& e) {
+    why = e.what();
+  }
+  return nullptr;
+}
 
 } // namespace memmap::cli

@@ -2,6 +2,8 @@
 // the lspci text scanner and the selector.
 #include <catch2/catch.hpp>
 
+#include "config_builder.hpp"
+
 #include <memmap/error.hpp>
 #include <memmap/pci/decode.hpp>
 #include <memmap/pci/loader.hpp>
@@ -15,30 +17,9 @@
 
 using namespace memmap;
 using pci::ConfigSpace;
+using test::Cfg;
 
 namespace {
-
-struct Cfg {
-  std::vector<std::uint8_t> b;
-  explicit Cfg(std::size_t n = 256) : b(n, 0) {}
-  Cfg& u8(std::size_t o, std::uint8_t v)
-  {
-    b[o] = v;
-    return *this;
-  }
-  Cfg& u16(std::size_t o, std::uint16_t v)
-  {
-    b[o] = v & 0xff;
-    b[o + 1] = v >> 8;
-    return *this;
-  }
-  Cfg& u32(std::size_t o, std::uint32_t v)
-  {
-    u16(o, v & 0xffff);
-    return u16(o + 2, static_cast<std::uint16_t>(v >> 16));
-  }
-  ConfigSpace done() const { return ConfigSpace::from_bytes(b); }
-};
 
 // An endpoint with the capability list bit set.
 Cfg

@@ -3,6 +3,8 @@
 // bridge windows exist, and IORESOURCE_UNSET keeps a stale register address out of every view.
 #include <catch2/catch.hpp>
 
+#include "config_builder.hpp"
+
 #include <memmap/pci/decode.hpp>
 #include <memmap/pci/loader.hpp>
 #include <memmap/pci/sysfs_resource.hpp>
@@ -20,36 +22,15 @@
 
 using namespace memmap;
 using pci::ConfigSpace;
+using test::Cfg;
 
 namespace {
-
-struct Cfg {
-  std::vector<std::uint8_t> b;
-  explicit Cfg(std::size_t n = 4096) : b(n, 0) {}
-  Cfg& u8(std::size_t o, std::uint8_t v)
-  {
-    b[o] = v;
-    return *this;
-  }
-  Cfg& u16(std::size_t o, std::uint16_t v)
-  {
-    b[o] = v & 0xff;
-    b[o + 1] = v >> 8;
-    return *this;
-  }
-  Cfg& u32(std::size_t o, std::uint32_t v)
-  {
-    u16(o, v & 0xffff);
-    return u16(o + 2, static_cast<std::uint16_t>(v >> 16));
-  }
-  ConfigSpace done() const { return ConfigSpace::from_bytes(b); }
-};
 
 // An X710-like VF header: IDs ffff, class 020000, a capability list with PCIe at 0x70.
 Cfg
 vf_header()
 {
-  Cfg c;
+  Cfg c(4096);
   c.u16(0, 0xffff).u16(2, 0xffff).u16(4, 0x0404).u16(6, 0x0010).u8(8, 0x02).u8(0xb, 0x02);
   c.u8(0x34, 0x70).u8(0x70, 0x10).u8(0x71, 0x00).u16(0x72, 0x0002);
   return c;
@@ -60,7 +41,7 @@ vf_header()
 Cfg
 pf_header(std::uint16_t num_vfs, std::uint16_t offset, std::uint16_t stride, std::uint16_t total = 64)
 {
-  Cfg c;
+  Cfg c(4096);
   c.u16(0, 0x8086).u16(2, 0x1572).u16(4, 0x0406).u16(6, 0x0010).u8(0xb, 0x02).u8(0xe, 0x80);
   c.u8(0x34, 0x70).u8(0x70, 0x10).u16(0x72, 0x0002);
   c.u32(0x100, 0x0001 | 1U << 16 | 0x160U << 20);  // AER -> SR-IOV
