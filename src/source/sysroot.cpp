@@ -302,6 +302,26 @@ SysRoot::exists(std::string_view rel) const
   return fs::exists(fs::symlink_status(path(rel), ec)) && !ec;
 }
 
+bool
+SysRoot::resolves(std::string_view rel) const
+{
+  std::error_code ec;
+  return fs::exists(path(rel), ec) && !ec;
+}
+
+bool
+SysRoot::is_directory(std::string_view rel) const
+{
+  std::error_code ec;
+  return fs::is_directory(path(rel), ec) && !ec;
+}
+
+bool
+SysRoot::accessible(std::string_view rel, int mode) const
+{
+  return ::access(path(rel).c_str(), mode) == 0;
+}
+
 std::vector<std::string>
 SysRoot::list(std::string_view rel) const
 {
