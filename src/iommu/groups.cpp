@@ -178,8 +178,7 @@ read_iommu_state(const source::SysRoot& root)
         continue;
       }
       // A member link must resolve; a dangling one names a device that went away.
-      std::error_code ec2;
-      if (!std::filesystem::exists(root.path(link), ec2)) {
+      if (!root.resolves(link)) {
         st.problems.push_back({Severity::warning, "iommu-dangling-link", root.display(link), 0,
                                "dangling link (the device went away while reading?)"});
       }

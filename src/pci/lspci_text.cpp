@@ -1,7 +1,9 @@
 #include <memmap/pci/lspci_text.hpp>
 
 #include <memmap/error.hpp>
+#include <memmap/util/hex.hpp>
 #include <memmap/util/size.hpp>
+#include <memmap/util/text.hpp>
 
 #include <algorithm>
 #include <cctype>
@@ -17,12 +19,6 @@ constexpr std::size_t k_max_line = 254;  // libpci reads lines into a 256-byte b
 // lspci's walks visit each offset once: at most 48 standard (0x40-0xfc) and 960 extended
 // (0x100-0xffc) capabilities of a function.
 constexpr std::size_t k_max_caps = 48 + 960;
-
-bool
-is_hex(char c)
-{
-  return std::isxdigit(static_cast<unsigned char>(c)) != 0;
-}
 
 std::optional<std::uint64_t>
 parse_hex(std::string_view s)
@@ -44,7 +40,7 @@ std::optional<std::string>
 parse_header(std::string_view line)
 {
   std::size_t n = 0;
-  while (n < line.size() && is_hex(line[n])) {
+  while (n < line.size() && util::is_xdigit(line[n])) {
     ++n;
   }
   std::uint64_t domain = 0;
@@ -56,8 +52,8 @@ parse_header(std::string_view line)
     return std::nullopt;
   }
   // rest: "BB:DD.F "
-  if (rest.size() < 8 || !is_hex(rest[0]) || !is_hex(rest[1]) || rest[2] != ':' || !is_hex(rest[3])
-      || !is_hex(rest[4]) || rest[5] != '.' || rest[6] < '0' || rest[6] > '7' || rest[7] != ' ') {
+  if (rest.size() < 8 || !util::is_xdigit(rest[0]) || !util::is_xdigit(rest[1]) || rest[2] != ':' || !util::is_xdigit(rest[3])
+      || !util::is_xdigit(rest[4]) || rest[5] != '.' || rest[6] < '0' || rest[6] > '7' || rest[7] != ' ') {
     return std::nullopt;
   }
   const auto bus = *parse_hex(rest.substr(0, 2));
@@ -75,7 +71,7 @@ bool
 check_data_line(std::string_view line, const Where& where, std::size_t& high)
 {
   std::size_t n = 0;
-  while (n < line.size() && is_hex(line[n])) {
+  while (n < line.size() && util::is_xdigit(line[n])) {
     ++n;
   }
   if (n < 2 || n > 8 || n + 1 >= line.size() || line[n] != ':' || line[n + 1] != ' ') {
@@ -85,7 +81,7 @@ check_data_line(std::string_view line, const Where& where, std::size_t& high)
   std::size_t i = n + 2;
   std::uint64_t count = 0;
   while (i < line.size()) {
-    if (i + 2 > line.size() || !is_hex(line[i]) || !is_hex(line[i + 1])) {
+    if (i + 2 > line.size() || !util::is_xdigit(line[i]) || !util::is_xdigit(line[i + 1])) {
       // libpci tolerates trailing spaces only.
       bool only_spaces = true;
       for (std::size_t k = i; k < line.size(); ++k) {
@@ -117,39 +113,33 @@ check_data_line(std::string_view line, const Where& where, std::size_t& high)
   return true;
 }
 
-bool
-starts_with(std::string_view s, std::string_view p)
-{
-  return s.substr(0, p.size()) == p;
-}
-
 // "Memory at fb000000 (32-bit, non-prefetchable) [size=16M]" and friends (lspci's
 // show_bases/show_rom wording). Returns false for a line that is not a region.
 bool
 parse_region(std::string_view body, TextRegion& r)
 {
   std::string_view after;
-  if (starts_with(body, "Memory at ")) {
+  if (body.starts_with("Memory at ")) {
     after = body.substr(10);
-  } else if (starts_with(body, "I/O ports at ")) {
+  } else if (body.starts_with("I/O ports at ")) {
     r.io = true;
     after = body.substr(13);
-  } else if (starts_with(body, "Expansion ROM at ")) {
+  } else if (body.starts_with("Expansion ROM at ")) {
     r.rom = true;
     after = body.substr(17);
   } else {
     return false;
   }
   std::size_t n = 0;
-  while (n < after.size() && is_hex(after[n])) {
+  while (n < after.size() && util::is_xdigit(after[n])) {
     ++n;
   }
   if (n > 0) {
     r.address = parse_hex(after.substr(0, n));
   }
-  r.unassigned = starts_with(after, "<unassigned>");
-  r.ignored = starts_with(after, "<ignored>");
-  r.broken_64 = starts_with(after, "<broken-64-bit-slot>") || starts_with(after, "<invalid-64bit-slot>");
+  r.unassigned = after.starts_with("<unassigned>");
+  r.ignored = after.starts_with("<ignored>");
+  r.broken_64 = after.starts_with("<broken-64-bit-slot>") || after.starts_with("<invalid-64bit-slot>");
   r.is_virtual = r.is_virtual || after.find("[virtual]") != std::string_view::npos;
   r.disabled = after.find("[disabled]") != std::string_view::npos;
   r.enhanced = after.find("[enhanced]") != std::string_view::npos;
@@ -159,7 +149,7 @@ parse_region(std::string_view body, TextRegion& r)
     if (comma != std::string_view::npos) {
       r.mem_type = std::string(after.substr(open + 2, comma - open - 2));
       r.bits = r.mem_type == "64-bit" ? 64 : 32;
-      r.prefetchable = starts_with(after.substr(comma + 2), "prefetchable)");
+      r.prefetchable = after.substr(comma + 2).starts_with("prefetchable)");
     }
   }
   const auto sz = after.find("[size=");
@@ -198,7 +188,7 @@ indent_level(std::string_view& s)
 std::optional<std::uint16_t>
 hex4(std::string_view s)
 {
-  if (s.size() != 4 || !std::all_of(s.begin(), s.end(), is_hex)) {
+  if (s.size() != 4 || !std::all_of(s.begin(), s.end(), util::is_xdigit)) {
     return std::nullopt;
   }
   return static_cast<std::uint16_t>(*parse_hex(s));
@@ -227,7 +217,7 @@ parse_header_facts(std::string_view rest, TextDevice& d)
   // " (prog-if 8f [PCI native mode controller, ...])" comes last, " (rev 03)" before it.
   if (const auto p = dev.rfind(" (prog-if "); p != std::string_view::npos && p + 12 <= dev.size()) {
     const auto v = dev.substr(p + 10, 2);
-    if (std::all_of(v.begin(), v.end(), is_hex)
+    if (std::all_of(v.begin(), v.end(), util::is_xdigit)
         && (p + 12 == dev.size() || dev[p + 12] == ')' || dev[p + 12] == ' ')) {
       d.prog_if = static_cast<std::uint8_t>(*parse_hex(v));
       dev = dev.substr(0, p);
@@ -235,7 +225,7 @@ parse_header_facts(std::string_view rest, TextDevice& d)
   }
   if (const auto p = dev.rfind(" (rev "); p != std::string_view::npos && p + 9 == dev.size() && dev.back() == ')') {
     const auto v = dev.substr(p + 6, 2);
-    if (std::all_of(v.begin(), v.end(), is_hex)) {
+    if (std::all_of(v.begin(), v.end(), util::is_xdigit)) {
       d.revision = static_cast<std::uint8_t>(*parse_hex(v));
       dev = dev.substr(0, p);
     }
@@ -269,7 +259,7 @@ parse_header_facts(std::string_view rest, TextDevice& d)
 void
 parse_capability(std::string_view body, int line_no, TextDevice& d)
 {
-  if (starts_with(body, "<access denied>")) {
+  if (body.starts_with("<access denied>")) {
     d.caps_denied = true;
     return;
   }
@@ -292,14 +282,14 @@ parse_capability(std::string_view body, int line_no, TextDevice& d)
     version = static_cast<std::uint8_t>(v);
     inside = inside.substr(0, sp);
   }
-  if (inside.size() < 2 || inside.size() > 3 || !std::all_of(inside.begin(), inside.end(), is_hex)) {
+  if (inside.size() < 2 || inside.size() > 3 || !std::all_of(inside.begin(), inside.end(), util::is_xdigit)) {
     return;
   }
   std::string_view words = body.substr(close + 1);
   if (!words.empty() && words.front() == ' ') {
     words.remove_prefix(1);
   }
-  if (starts_with(words, "<chain")) {
+  if (words.starts_with("<chain")) {
     return;  // "<chain looped>", "<chain broken>": lspci's walk ended there
   }
   if (d.caps.size() >= k_max_caps) {
@@ -382,22 +372,22 @@ scan_lspci_text(std::string_view text, const std::string& display)
     if (level != 1) {
       continue;  // capability details (two levels) or something else
     }
-    if (starts_with(body, "Kernel driver in use: ")) {
+    if (body.starts_with("Kernel driver in use: ")) {
       cur->driver = std::string(body.substr(22));
       out.has_kernel_lines = true;
       continue;
     }
-    if (starts_with(body, "Kernel modules: ")) {
+    if (body.starts_with("Kernel modules: ")) {
       out.has_kernel_lines = true;
       continue;
     }
-    if (starts_with(body, "Capabilities: ")) {
+    if (body.starts_with("Capabilities: ")) {
       parse_capability(body.substr(14), line_no, *cur);
       continue;
     }
     TextRegion r;
     r.line = line_no;
-    if (starts_with(body, "Region ")) {
+    if (body.starts_with("Region ")) {
       const auto colon = body.find(':');
       if (colon != std::string_view::npos && colon > 7) {
         int idx = -1;
@@ -415,11 +405,11 @@ scan_lspci_text(std::string_view text, const std::string& display)
     // Older lspci put "[virtual] " or "[enhanced] " before the region.
     for (bool more = true; more;) {
       more = false;
-      if (starts_with(body, "[virtual] ")) {
+      if (body.starts_with("[virtual] ")) {
         body.remove_prefix(10);
         r.is_virtual = true;
         more = true;
-      } else if (starts_with(body, "[enhanced] ")) {
+      } else if (body.starts_with("[enhanced] ")) {
         body.remove_prefix(11);
         r.enhanced = true;
         more = true;
@@ -440,139 +430,6 @@ scan_lspci_text(std::string_view text, const std::string& display)
     out.has_sizes = out.has_sizes || r.size.has_value();
   }
   return out;
-}
-
-namespace {
-
-// lspci's words for each capability (pciutils ls-caps.c / ls-ecaps.c, and the older
-// wording of pciutils 2.x/3.x where it differs) -> the ids they stand for.
-struct CapWords {
-  const char* prefix;
-  bool extended;
-  std::uint16_t id;
-  std::uint16_t also = 0xffff;  // a second id lspci names the same way
-};
-
-constexpr CapWords k_cap_words[] = {
-  {"Null", false, 0x00},
-  {"Power Management version", false, 0x01},
-  {"AGP version", false, 0x02},
-  {"Vital Product Data", false, 0x03},
-  {"Slot ID", false, 0x04},
-  {"MSI:", false, 0x05},
-  {"Message Signalled Interrupts", false, 0x05},
-  {"CompactPCI hot-swap", false, 0x06},
-  {"PCI-X", false, 0x07},
-  {"HyperTransport", false, 0x08},
-  {"Vendor Specific Information", false, 0x09},
-  {"VirtIO", false, 0x09},
-  {"Debug port", false, 0x0a},
-  {"CompactPCI central resource control", false, 0x0b},
-  {"Hot-plug capable", false, 0x0c},
-  {"Subsystem:", false, 0x0d},
-  {"AGP3", false, 0x0e},
-  {"Secure device", false, 0x0f},
-  {"Express", false, 0x10},
-  {"MSI-X", false, 0x11},
-  {"SATA HBA", false, 0x12},
-  {"PCI Advanced Features", false, 0x13},
-  {"Enhanced Allocation", false, 0x14},
-  {"Null", true, 0x00},
-  {"Advanced Error Reporting", true, 0x01},
-  {"Virtual Channel", true, 0x02, 0x09},
-  {"Device Serial Number", true, 0x03},
-  {"Power Budgeting", true, 0x04},
-  {"Root Complex Link", true, 0x05},
-  {"Root Complex Internal Link", true, 0x06},
-  {"Root Complex Event Collector", true, 0x07},
-  {"Multi-Function Virtual Channel", true, 0x08},
-  {"Root Complex Register Block", true, 0x0a},
-  {"Vendor Specific Information", true, 0x0b},
-  {"Access Control Services", true, 0x0d},
-  {"Alternative Routing-ID Interpretation", true, 0x0e},
-  {"Address Translation Service", true, 0x0f},
-  {"Single Root I/O Virtualization", true, 0x10},
-  {"Multi-Root I/O Virtualization", true, 0x11},
-  {"Multicast", true, 0x12},
-  {"Page Request Interface", true, 0x13},
-  {"Physical Resizable BAR", true, 0x15},
-  {"Dynamic Power Allocation", true, 0x16},
-  {"Transaction Processing Hints", true, 0x17},
-  {"Latency Tolerance Reporting", true, 0x18},
-  {"Secondary PCI Express", true, 0x19},
-  {"Protocol Multiplexing", true, 0x1a},
-  {"Process Address Space ID", true, 0x1b},
-  {"LN Requester", true, 0x1c},
-  {"Downstream Port Containment", true, 0x1d},
-  {"L1 PM Substates", true, 0x1e},
-  {"Precision Time Measurement", true, 0x1f},
-  {"PCI Express over M_PHY", true, 0x20},
-  {"FRS Queueing", true, 0x21},
-  {"Readiness Time Reporting", true, 0x22},
-  {"Designated Vendor-Specific", true, 0x23},
-  {"Virtual Resizable BAR", true, 0x24},
-  {"Data Link Feature", true, 0x25},
-  {"Physical Layer 16.0 GT/s", true, 0x26},
-  {"Lane Margining at the Receiver", true, 0x27},
-  {"Hierarchy ID", true, 0x28},
-  {"Native PCIe Enclosure Management", true, 0x29},
-  {"Physical Layer 32.0 GT/s", true, 0x2a},
-  {"Data Object Exchange", true, 0x2e},
-  {"Device 3", true, 0x2f},
-  {"Integrity & Data Encryption", true, 0x30},
-  {"Physical Layer 64.0 GT/s", true, 0x31},
-  {"Flit Logging", true, 0x32},
-  {"Flit Error Injection", true, 0x34},
-  {"MMIO Register Block Locator", true, 0x36},
-};
-
-// The hex number at the start of `s` ("0x15 [0000]" or "15"), at most `max`.
-std::optional<std::uint16_t>
-leading_hex(std::string_view s, unsigned max)
-{
-  if (starts_with(s, "0x")) {
-    s.remove_prefix(2);
-  }
-  std::size_t n = 0;
-  while (n < s.size() && n < 4 && is_hex(s[n])) {
-    ++n;
-  }
-  if (n == 0 || (n < s.size() && is_hex(s[n]))) {
-    return std::nullopt;
-  }
-  const auto v = *parse_hex(s.substr(0, n));
-  if (v > max) {
-    return std::nullopt;
-  }
-  return static_cast<std::uint16_t>(v);
-}
-
-} // namespace
-
-std::vector<std::uint16_t>
-lspci_capability_ids(std::string_view words, bool extended)
-{
-  for (const auto& e : k_cap_words) {
-    if (e.extended == extended && starts_with(words, e.prefix)) {
-      std::vector<std::uint16_t> ids{e.id};
-      if (e.also != 0xffff) {
-        ids.push_back(e.also);
-      }
-      return ids;
-    }
-  }
-  std::optional<std::uint16_t> id;
-  if (starts_with(words, "#")) {
-    id = leading_hex(words.substr(1), extended ? 0xffff : 0xff);  // older lspci: "#19"
-  } else if (extended && starts_with(words, "Extended Capability ID ")) {
-    id = leading_hex(words.substr(23), 0xffff);
-  } else if (!extended && starts_with(words, "Capability ID ")) {
-    id = leading_hex(words.substr(14), 0xff);
-  }
-  if (id) {
-    return {*id};
-  }
-  return {};
 }
 
 } // namespace memmap::pci

@@ -4,16 +4,15 @@
 #include <cerrno>
 #include <csignal>
 #include <cstring>
-#include <filesystem>
 #include <optional>
-#include <fstream>
-#include <sstream>
 #include <sys/mount.h>
 #include <unistd.h>
 
 #include <fmt/format.h>
 
 #include <memmap/error.hpp>
+#include <memmap/source/sysroot.hpp>
+#include <memmap/source/tracefs.hpp>
 #include <memmap/trace/record_decoder.hpp>
 
 #include "tracefs_compat.hpp"
@@ -22,9 +21,7 @@ namespace memmap::trace {
 
 namespace {
 
-namespace fs = std::filesystem;
-
-constexpr const char* k_default_tracefs = "/sys/kernel/tracing";
+using source::k_default_tracefs;
 constexpr const char* k_prefix = "memmap-";
 
 // The events memmap enables, by system, when the kernel has them (from events/<sys>/).
@@ -44,31 +41,6 @@ wanted(const std::string& sys, const std::string& name, bool iommu_page_table)
   default:
     return true;
   }
-}
-
-// The mount point of tracefs from /proc/mounts ("" if none), preferring /sys/kernel/tracing.
-std::string
-find_tracefs()
-{
-  std::ifstream in("/proc/mounts");
-  std::string line;
-  std::string found;
-  while (std::getline(in, line)) {
-    std::istringstream ls(line);
-    std::string dev;
-    std::string dir;
-    std::string type;
-    ls >> dev >> dir >> type;
-    if (type == "tracefs") {
-      if (dir == k_default_tracefs) {
-        return dir;
-      }
-      if (found.empty()) {
-        found = dir;
-      }
-    }
-  }
-  return found;
 }
 
 std::string
@@ -130,7 +102,8 @@ struct LiveCapture::Impl {
 
   void locate()
   {
-    setup.tracing_dir = find_tracefs();
+    const source::SysRoot live("/");
+    setup.tracing_dir = source::find_tracefs(live);
     if (setup.tracing_dir.empty()) {
       if (::geteuid() != 0) {
         throw SourceError(fmt::format(
@@ -138,8 +111,7 @@ struct LiveCapture::Impl {
           "root (it mounts tracefs on {} itself)",
           k_default_tracefs));
       }
-      std::error_code ec;
-      if (!fs::is_directory(k_default_tracefs, ec)) {
+      if (!live.is_directory(k_default_tracefs)) {
         throw SourceError(fmt::format(
           "trace: {} does not exist: this kernel has no tracefs (CONFIG_TRACING is off)",
           k_default_tracefs));
@@ -152,8 +124,7 @@ struct LiveCapture::Impl {
       setup.mounted = true;
     }
     const std::string& dir = setup.tracing_dir;
-    if (::access(dir.c_str(), R_OK | X_OK) != 0 ||
-        ::access((dir + "/instances").c_str(), W_OK) != 0) {
+    if (!live.accessible(dir, R_OK | X_OK) || !live.accessible(dir + "/instances", W_OK)) {
       throw SourceError(fmt::format(
         "trace: needs root: {} is readable by root only and creating a tracing instance "
         "needs CAP_SYS_ADMIN (running as uid {}); run it with sudo",
@@ -167,8 +138,8 @@ struct LiveCapture::Impl {
   std::vector<std::pair<std::string, std::string>> events(const CaptureOptions& opts)
   {
     const std::string& dir = setup.tracing_dir;
-    std::error_code ec;
-    if (!fs::is_directory(dir + "/events/dma", ec)) {
+    const source::EventsDir tree(dir + "/events");
+    if (!tree.has_system("dma")) {
       throw SourceError(fmt::format(
         "trace: this kernel has no dma:* trace events ({}/events/dma is missing; they came "
         "with Linux 6.12). On CONFIG_DMA_API_DEBUG kernels, try memmap trace --dma-debug",
@@ -176,15 +147,7 @@ struct LiveCapture::Impl {
     }
     std::vector<std::pair<std::string, std::string>> list;
     for (const char* sys : {"dma", "iommu", "swiotlb"}) {
-      std::vector<std::string> names;
-      for (fs::directory_iterator it(dir + "/events/" + sys, ec), end; !ec && it != end;
-           it.increment(ec)) {
-        if (fs::exists(it->path() / "format", ec)) {
-          names.push_back(it->path().filename().string());
-        }
-      }
-      std::sort(names.begin(), names.end());
-      for (const auto& n : names) {
+      for (const auto& n : tree.events(sys)) {
         if (wanted(sys, n, opts.iommu_page_table)) {
           list.emplace_back(sys, n);
         }

@@ -1,5 +1,4 @@
 #include <memmap/trace/dma_debug.hpp>
-#include <memmap/render/json.hpp>
 
 #include <algorithm>
 #include <charconv>
@@ -131,23 +130,12 @@ parse_dma_debug_dump(std::string_view text, const std::string& display)
   return out;
 }
 
-namespace {
-
-struct DevTotals {
-  std::string driver;
-  std::uint64_t count = 0;
-  std::uint64_t bytes = 0;
-  std::map<std::string, std::pair<std::uint64_t, std::uint64_t>> by_type;  // count, bytes
-  std::uint64_t unchecked = 0;  // "dma map error not checked"
-  std::uint64_t untranslated = 0;
-};
-
-std::map<std::string, DevTotals>
-totals(const std::vector<DebugEntry>& entries)
+DebugReport
+make_debug_report(std::vector<DebugEntry> entries, DebugCounters counters)
 {
-  std::map<std::string, DevTotals> m;
+  DebugReport r;
   for (const auto& e : entries) {
-    auto& t = m[e.device];
+    auto& t = r.devices[e.device];
     t.driver = e.driver;
     ++t.count;
     t.bytes += e.length;
@@ -161,100 +149,9 @@ totals(const std::vector<DebugEntry>& entries)
       ++t.untranslated;
     }
   }
-  return m;
-}
-
-} // namespace
-
-nlohmann::ordered_json
-dma_debug_to_json(const std::vector<DebugEntry>& entries, const DebugCounters& c)
-{
-  using json = render::Json;
-  json j = render::json_document();
-  j["type"] = "dma_debug";
-  auto opt = [](const std::optional<std::uint64_t>& v) { return v ? json(*v) : json(nullptr); };
-  j["error_count"] = opt(c.error_count);
-  j["num_errors"] = opt(c.num_errors);
-  j["num_free_entries"] = opt(c.num_free_entries);
-  j["min_free_entries"] = opt(c.min_free_entries);
-  j["nr_total_entries"] = opt(c.nr_total_entries);
-  j["disabled"] = c.disabled ? json(*c.disabled) : json(nullptr);
-  j["driver_filter"] = c.driver_filter ? json(*c.driver_filter) : json(nullptr);
-  json devs = json::array();
-  for (const auto& [dev, t] : totals(entries)) {
-    json types = json::object();
-    for (const auto& [type, cb] : t.by_type) {
-      types[type] = {{"count", cb.first}, {"bytes", cb.second}};
-    }
-    devs.push_back({{"device", dev},
-                    {"driver", t.driver},
-                    {"outstanding_count", t.count},
-                    {"outstanding_bytes", t.bytes},
-                    {"by_type", types},
-                    {"error_not_checked", t.unchecked},
-                    {"untranslated", t.untranslated}});
-  }
-  j["devices"] = devs;
-  json list = json::array();
-  for (const auto& e : entries) {
-    list.push_back({{"device", e.device},
-                    {"driver", e.driver},
-                    {"kind", e.type},
-                    {"phys_addr", render::hex0x(e.phys)},
-                    {"dma_addr", render::hex0x(e.dma)},
-                    {"size", e.length},
-                    {"dir", std::string(to_string(e.dir))},
-                    {"translated", e.phys != e.dma},
-                    {"map_error", e.map_error}});
-  }
-  j["entries"] = list;
-  return j;
-}
-
-void
-render_dma_debug_text(const std::vector<DebugEntry>& entries, const DebugCounters& c,
-                      const render::Style& style, std::ostream& out)
-{
-  out << style.paint("DMA-API debug (CONFIG_DMA_API_DEBUG)", render::Color::bold) << ": "
-      << entries.size() << " active mappings";
-  if (c.error_count) {
-    out << ", " << style.paint(fmt::format("error_count {}", *c.error_count),
-                               *c.error_count != 0 ? render::Color::red : render::Color::green);
-  }
-  if (c.num_free_entries && c.nr_total_entries) {
-    out << fmt::format(", {} of {} tracking entries free", *c.num_free_entries, *c.nr_total_entries);
-    if (c.min_free_entries) {
-      out << fmt::format(" (minimum {})", *c.min_free_entries);
-    }
-  }
-  out << '\n';
-  if (c.disabled && *c.disabled) {
-    out << style.paint("dma-debug is disabled (dma_debug=off or it ran out of entries): the "
-                       "dump is incomplete",
-                       render::Color::yellow)
-        << '\n';
-  }
-  if (!c.driver_filter) {
-    out << "driver_filter: ? (not read): whether every driver is checked is unknown\n";
-  } else if (!c.driver_filter->empty()) {
-    out << "driver_filter: only " << *c.driver_filter << " is checked\n";
-  }
-  const auto t = totals(entries);
-  if (t.empty()) {
-    return;
-  }
-  out << '\n'
-      << fmt::format("{:<24} {:<12} {:>7} {:>9} {:>9}  {}\n", "DEVICE", "DRIVER", "COUNT",
-                     "BYTES", "UNCHECKED", "BY TYPE");
-  for (const auto& [dev, d] : t) {
-    std::string types;
-    for (const auto& [type, cb] : d.by_type) {
-      types += fmt::format("{}{} {}/{}", types.empty() ? "" : ", ", type, cb.first,
-                           render::human_size(cb.second));
-    }
-    out << fmt::format("{:<24} {:<12} {:>7} {:>9} {:>9}  {}\n", dev, d.driver, d.count,
-                       render::human_size(d.bytes), d.unchecked, types);
-  }
+  r.entries = std::move(entries);
+  r.counters = std::move(counters);
+  return r;
 }
 
 } // namespace memmap::trace

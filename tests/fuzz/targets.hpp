@@ -27,6 +27,7 @@
 #include <memmap/pci/sysfs_resource.hpp>
 #include <memmap/render/pci.hpp>
 #include <memmap/render/resource_tree.hpp>
+#include <memmap/render/trace.hpp>
 #include <memmap/source/pci_names.hpp>
 #include <memmap/source/resource_tree.hpp>
 #include <memmap/trace/dma_debug.hpp>
@@ -198,11 +199,11 @@ inline void
 dma_debug(const std::uint8_t* data, std::size_t size)
 {
   expect_ok_or_input_error([&] {
-    const auto entries = trace::parse_dma_debug_dump(as_text(data, size), "fuzz");
-    trace::DebugCounters c;
+    const auto report = trace::make_debug_report(
+      trace::parse_dma_debug_dump(as_text(data, size), "fuzz"), trace::DebugCounters{});
     std::ostringstream out;
-    trace::render_dma_debug_text(entries, c, render::Style{}, out);
-    (void)dump(trace::dma_debug_to_json(entries, c));
+    render::render_dma_debug_text(report, render::Style{}, out);
+    (void)dump(render::dma_debug_to_json(report));
   });
 }
 

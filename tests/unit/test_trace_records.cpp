@@ -3,7 +3,7 @@
 // the texts (expected.json), and the format files of both generations must load.
 #include <memmap/error.hpp>
 #include <memmap/trace/record_decoder.hpp>
-#include <memmap/trace/render.hpp>
+#include <memmap/render/trace.hpp>
 #include <memmap/trace/tracker.hpp>
 
 #include <algorithm>
@@ -13,6 +13,7 @@
 #include "trace_expect.hpp"
 
 using namespace memmap::trace;
+using namespace memmap::render;
 using namespace memmap::trace::testing;
 
 TEST_CASE("trace records: trace.dat files decode to the expected summary", "[trace]")
@@ -32,7 +33,7 @@ TEST_CASE("trace records: trace.dat files decode to the expected summary", "[tra
                      }
                    },
                    [&](std::uint64_t n) { tracker.add_lost(n); }};
-    const DatStats st = read_dat_trace(fixture(file), sink);
+    const DatStats st = read_dat_trace(memmap::source::TraceInput::open(fixture(file)), sink);
     CHECK(st.records == records);
     CHECK(st.lost == lost);
     CHECK(st.cpus == 4);
@@ -65,7 +66,7 @@ TEST_CASE("trace records: text and binary decoding agree event by event", "[trac
   // device=0000:64:02.1 full_nents=8 full_ents=1 ... dma_addrs=ARRAY[00, 60, ed, ff, ...]
   std::vector<DmaEvent> from_dat;
   EventSink sink{[&](const DmaEvent& ev) { from_dat.push_back(ev); }, {}};
-  read_dat_trace(fixture("s1-6.18.dat"), sink);
+  read_dat_trace(memmap::source::TraceInput::open(fixture("s1-6.18.dat")), sink);
   std::vector<DmaEvent> from_text;
   EventSink tsink{[&](const DmaEvent& ev) { from_text.push_back(ev); }, {}};
   read_text_trace(slurp(fixture("s1-6.18.report-tep1.7.txt")), "report", tsink);
@@ -124,6 +125,6 @@ TEST_CASE("trace records: a text file is not a trace.dat", "[trace]")
 {
   CHECK(is_dat_header(slurp(fixture("s1-6.18.dat")).substr(0, 16)));
   CHECK_FALSE(is_dat_header("# tracer: nop\n"));
-  CHECK_THROWS_AS(read_dat_trace(fixture("s1-6.18.trace.txt"), EventSink{[](const DmaEvent&) {}, {}}),
+  CHECK_THROWS_AS(read_dat_trace(memmap::source::TraceInput::open(fixture("s1-6.18.trace.txt")), EventSink{[](const DmaEvent&) {}, {}}),
                   memmap::InputError);
 }

@@ -4,7 +4,7 @@
 #include <memmap/error.hpp>
 #include <memmap/trace/capture.hpp>
 #include <memmap/trace/dma_debug.hpp>
-#include <memmap/trace/render.hpp>
+#include <memmap/render/trace.hpp>
 #include <memmap/trace/text_parser.hpp>
 #include <memmap/trace/tracker.hpp>
 
@@ -13,6 +13,7 @@
 #include "trace_expect.hpp"
 
 using namespace memmap::trace;
+using namespace memmap::render;
 using namespace memmap::trace::testing;
 
 namespace {
@@ -268,7 +269,7 @@ TEST_CASE("trace dma-debug: dump lines of every kernel generation", "[trace]")
                                          "dump"),
                     "dump:1: bad hex value in 'D=zz'");
   CHECK_THROWS_AS(parse_dma_debug_dump("\ngarbage line\n", "dump"), memmap::InputError);
-  const auto j = dma_debug_to_json(e, DebugCounters{});
+  const auto j = dma_debug_to_json(make_debug_report(e, DebugCounters{}));
   CHECK(j["devices"].size() == 3);
   CHECK(j["devices"][0]["device"] == "0000:00:14.0");
 }

@@ -1,13 +1,14 @@
 // The text trace reader and the tracker on the corpus fixtures (fixtures/trace/, copied
 // from shared/corpus/trace): every text form of both event generations must give exactly
 // the hand-checked expected.json summary.
-#include <memmap/trace/render.hpp>
+#include <memmap/render/trace.hpp>
 #include <memmap/trace/text_parser.hpp>
 #include <memmap/trace/tracker.hpp>
 
 #include "trace_expect.hpp"
 
 using namespace memmap::trace;
+using namespace memmap::render;
 using namespace memmap::trace::testing;
 
 namespace {

@@ -41,7 +41,13 @@ public:
   ReadResult read(std::string_view rel, std::size_t limit = std::size_t{64} << 20) const;
   // First line, trailing whitespace removed; nullopt if unreadable.
   std::optional<std::string> read_line(std::string_view rel) const;
+  // `rel` itself is there (a dangling symlink counts).
   bool exists(std::string_view rel) const;
+  // `rel` and, for a symlink, its target are there.
+  bool resolves(std::string_view rel) const;
+  bool is_directory(std::string_view rel) const;  // following symlinks
+  // access(2) of `rel` with `mode` (R_OK, W_OK, X_OK): the caller's real permissions.
+  bool accessible(std::string_view rel, int mode) const;
   // Entry names in a directory, sorted; empty if it is missing.
   std::vector<std::string> list(std::string_view rel) const;
   // Last path component of a symlink's target ("driver" -> "nvme"); nullopt if not a link.

@@ -1,6 +1,6 @@
 // CONFIG_DMA_API_DEBUG: /sys/kernel/debug/dma-api/dump (one line per live mapping) and its
 // counters (error_count, num_free_entries, ...). Formats in kernel-interfaces.md §7.6.
-// Pure: the caller reads the files.
+// Pure: the caller reads the files (machine/trace_session); render/trace.hpp writes the report.
 #pragma once
 
 #include <cstdint>
@@ -9,9 +9,8 @@
 #include <string_view>
 #include <vector>
 
-#include <nlohmann/json.hpp>
+#include <map>
 
-#include <memmap/render/format.hpp>
 #include <memmap/trace/event.hpp>
 
 namespace memmap::trace {
@@ -45,8 +44,23 @@ struct DebugCounters {
 // Parse the dump; throws InputError("DISPLAY:LINE: reason") on a line that is not a dump line.
 std::vector<DebugEntry> parse_dma_debug_dump(std::string_view text, const std::string& display);
 
-nlohmann::ordered_json dma_debug_to_json(const std::vector<DebugEntry>& entries, const DebugCounters& c);
-void render_dma_debug_text(const std::vector<DebugEntry>& entries, const DebugCounters& c,
-                           const render::Style& style, std::ostream& out);
+// One device's outstanding mappings in the dump.
+struct DebugTotals {
+  std::string driver;
+  std::uint64_t count = 0;
+  std::uint64_t bytes = 0;
+  std::map<std::string, std::pair<std::uint64_t, std::uint64_t>> by_type;  // count, bytes
+  std::uint64_t unchecked = 0;     // "dma map error not checked"
+  std::uint64_t untranslated = 0;  // phys == dma
+};
+
+// What memmap trace --dma-debug shows: the dump, its counters and the per-device totals.
+struct DebugReport {
+  std::vector<DebugEntry> entries;
+  DebugCounters counters;
+  std::map<std::string, DebugTotals> devices;  // by device name
+};
+
+DebugReport make_debug_report(std::vector<DebugEntry> entries, DebugCounters counters);
 
 } // namespace memmap::trace

@@ -1,6 +1,6 @@
 // One decoded DMA-related trace event (dma:*, iommu:*, swiotlb:*), whatever it was read
 // from: a live per-CPU raw buffer (libtraceevent), a trace-cmd trace.dat, or a saved text
-// trace. The decoders fill it; the tracker (summary.hpp) consumes it. Pure data.
+// trace. The decoders fill it; the tracker (tracker.hpp) consumes it. Pure data.
 #pragma once
 
 #include <cstdint>

@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include <memmap/source/tracefs.hpp>
 #include <memmap/trace/event.hpp>
 #include <memmap/trace/text_parser.hpp>  // EventSink
 
@@ -40,7 +41,8 @@ private:
 // A libtraceevent handle loaded from a directory laid out like tracefs `events/`:
 // DIR/header_page and DIR/<system>/<event>/format (a live /sys/kernel/tracing/events, or
 // the corpus `formats/6.18/` layout). Both loaders throw SourceError if DIR has no
-// header_page and InputError if libtraceevent cannot parse it.
+// header_page and InputError if libtraceevent cannot parse it. The files are read through
+// source/tracefs.hpp (EventsDir); FormatSet and the trace.dat reader are in format_set.cpp.
 class FormatSet {
 public:
   // Every format file under DIR, for 4096-byte pages (the corpus's); throws InputError
@@ -76,7 +78,7 @@ struct DatStats {
 bool is_dat_header(const std::string& head);
 
 // Read a trace-cmd trace.dat with libtracecmd: records of all CPUs in time order, each
-// decoded from the formats the file carries. Throws InputError if it cannot be opened.
-DatStats read_dat_trace(const std::string& path, const EventSink& sink);
+// decoded from the formats the file carries. Throws InputError if libtracecmd cannot read it.
+DatStats read_dat_trace(const source::TraceInput& input, const EventSink& sink);
 
 } // namespace memmap::trace
