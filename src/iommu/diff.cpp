@@ -13,14 +13,10 @@ using model::Change;
 using model::ChangeKind;
 using model::Span;
 
-std::string
-join(const std::vector<std::string>& v, const char* sep)
+model::Words
+members(const Group& g)
 {
-  std::string s;
-  for (const auto& x : v) {
-    s += (s.empty() ? "" : sep) + x;
-  }
-  return s;
+  return {model::Words::Of::members, g.devices};
 }
 
 std::set<std::string>
@@ -111,22 +107,22 @@ compare_groups(const DiffSide& sa, const DiffSide& sb, const Group& a, const Gro
     Change c;
     c.kind = ChangeKind::changed;
     c.path = {label, "members"};
-    c.before_value = join(a.devices, " ");
-    c.after_value = join(b.devices, " ");
-    std::vector<std::string> delta;
+    c.before_value = members(a);
+    c.after_value = members(b);
+    model::MemberDelta delta;
     const auto ma = member_set(a);
     const auto mb = member_set(b);
     for (const auto& d : b.devices) {
       if (ma.count(d) == 0) {
-        delta.push_back("+" + d);
+        delta.added.push_back(d);
       }
     }
     for (const auto& d : a.devices) {
       if (mb.count(d) == 0) {
-        delta.push_back("-" + d);
+        delta.removed.push_back(d);
       }
     }
-    c.detail = join(delta, " ");
+    c.detail = {std::move(delta)};
     out.push_back(std::move(c));
   }
   if (a.type_known && b.type_known && a.type != b.type) {
@@ -141,8 +137,8 @@ compare_groups(const DiffSide& sa, const DiffSide& sb, const Group& a, const Gro
   if (sa.topology && sb.topology) {
     const auto ca = explain_group(a.devices, *sa.topology, acs_off(*sa.state));
     const auto cb = explain_group(b.devices, *sb.topology, acs_off(*sb.state));
-    const auto ta = verdict_text(ca);
-    const auto tb = verdict_text(cb);
+    const auto ta = verdict_of(ca);
+    const auto tb = verdict_of(cb);
     if (ta != tb) {
       Change c;
       c.kind = ChangeKind::changed;
@@ -156,15 +152,10 @@ compare_groups(const DiffSide& sa, const DiffSide& sb, const Group& a, const Gro
 
 } // namespace
 
-std::string
-verdict_text(const Cause& cause)
+model::Verdict
+verdict_of(const Cause& cause)
 {
-  std::string s = cause.isolated ? "isolated" : "not isolated";
-  s += " (" + cause.kind;
-  if (cause.device) {
-    s += " at " + *cause.device;
-  }
-  return s + ")";
+  return {cause.isolated, cause.kind, cause.device};
 }
 
 std::vector<Change>
@@ -193,8 +184,8 @@ diff_states(const DiffSide& sa, const DiffSide& sb)
     Change c;
     c.kind = ChangeKind::changed;
     c.path = {"kernel command line"};
-    c.before_value = a.cmdline.empty() ? "(no IOMMU options)" : join(a.cmdline, " ");
-    c.after_value = b.cmdline.empty() ? "(no IOMMU options)" : join(b.cmdline, " ");
+    c.before_value = model::Words{model::Words::Of::kernel_options, a.cmdline};
+    c.after_value = model::Words{model::Words::Of::kernel_options, b.cmdline};
     out.push_back(std::move(c));
   }
 
@@ -251,7 +242,7 @@ diff_states(const DiffSide& sa, const DiffSide& sb)
     Change c;
     c.kind = ChangeKind::added;
     c.path = {group_label(nullptr, &gb[j])};
-    c.detail = join(gb[j].devices, " ");
+    c.detail = {members(gb[j])};
     out.push_back(std::move(c));
   }
   for (std::size_t i = 0; i < ga.size(); ++i) {
@@ -259,7 +250,7 @@ diff_states(const DiffSide& sa, const DiffSide& sb)
       Change c;
       c.kind = ChangeKind::removed;
       c.path = {group_label(&ga[i], nullptr)};
-      c.detail = join(ga[i].devices, " ");
+      c.detail = {members(ga[i])};
       out.push_back(std::move(c));
     }
   }
@@ -287,9 +278,9 @@ diff_states(const DiffSide& sa, const DiffSide& sb)
     Change c;
     c.kind = ChangeKind::moved;
     c.path = {bdf, "group"};
-    c.before_value = fmt::format("group {}", ga[static_cast<std::size_t>(i)].id);
-    c.after_value = fmt::format("group {}", gb[static_cast<std::size_t>(j)].id);
-    c.detail = "moved to another group";
+    c.before_value = model::GroupNumber{ga[static_cast<std::size_t>(i)].id};
+    c.after_value = model::GroupNumber{gb[static_cast<std::size_t>(j)].id};
+    c.detail = {std::string("moved to another group")};
     out.push_back(std::move(c));
   }
   return out;

@@ -24,6 +24,15 @@ to_string(ChangeKind k)
   return "changed";
 }
 
+std::optional<Span>
+Placement::span() const
+{
+  if (!start || !size || *size == 0 || *size - 1 > ~std::uint64_t{0} - *start) {
+    return std::nullopt;
+  }
+  return Span{*start, *start + *size - 1};
+}
+
 std::string
 join_path(const std::vector<std::string>& path)
 {
@@ -113,7 +122,7 @@ diff_address_spaces(const AddressSpace& a, const AddressSpace& b)
       c.kind = ChangeKind::moved;
     } else {
       c.kind = ChangeKind::changed;
-      c.detail = "moved and resized";
+      c.detail = {std::string("moved and resized")};
     }
     out.push_back(std::move(c));
   };

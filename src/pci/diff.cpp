@@ -1,7 +1,5 @@
 #include <memmap/pci/diff.hpp>
 
-#include <memmap/render/format.hpp>
-
 #include <fmt/format.h>
 #include <map>
 
@@ -9,8 +7,11 @@ namespace memmap::pci {
 
 namespace {
 
+using model::BusAddress;
 using model::Change;
 using model::ChangeKind;
+using model::Delta;
+using model::ResourceType;
 using model::Span;
 
 // An address range a function decodes (BAR, ROM, VF aperture, bridge window).
@@ -18,41 +19,31 @@ struct Placed {
   std::optional<std::uint64_t> cpu;
   std::optional<std::uint64_t> bus;
   std::optional<std::uint64_t> size;
-  std::string type;  // "mem 64-bit prefetchable", "io", "enabled"
+  ResourceType type;
+  // A bridge window the kernel or the registers disown (unset, disabled): no range.
+  bool unset = false;
 
-  std::optional<std::uint64_t> start() const { return cpu ? cpu : bus; }
-  std::optional<Span> span() const
+  // Where it decodes; a size that gives no range with the start is not shown (unknown).
+  model::Placement placement() const
   {
-    const auto s = start();
-    if (!s || !size || *size == 0 || *size - 1 > ~std::uint64_t{0} - *s) {
-      return std::nullopt;
+    model::Placement p{cpu ? cpu : bus, size};
+    if (p.start && !p.span()) {
+      p.size.reset();
     }
-    return Span{*s, *s + *size - 1};
+    return p;
   }
+  std::optional<Span> span() const { return placement().span(); }
   // A bus address worth showing: known and not the CPU address.
   bool bus_differs() const { return bus && cpu && *bus != *cpu; }
 };
-
-std::string
-placed_text(const Placed& p)
-{
-  std::string s;
-  if (const auto sp = p.span()) {
-    s = fmt::format("{}-{} ({})", render::hex(sp->start, 8), render::hex(sp->end, 8),
-                    render::human_size(sp->size()));
-  } else if (const auto st = p.start()) {
-    s = render::hex(*st, 8) + " (size unknown)";
-  } else {
-    s = p.size ? "unassigned (" + render::human_size(*p.size) + ")" : "unassigned";
-  }
-  return s;
-}
 
 void
 compare_placed(const std::vector<std::string>& path, const std::optional<Placed>& a,
                const std::optional<Placed>& b, std::vector<Change>& out)
 {
-  if (!a && !b) {
+  // A window without a range on one side and none at all on the other: nothing forwarded
+  // either way.
+  if ((!a && !b) || (!a && b->unset) || (!b && a->unset)) {
     return;
   }
   Change c;
@@ -62,23 +53,18 @@ compare_placed(const std::vector<std::string>& path, const std::optional<Placed>
     c.kind = a ? ChangeKind::removed : ChangeKind::added;
     auto& span = a ? c.before : c.after;
     span = p.span();
-    std::string detail;
     if (!span) {
-      detail = placed_text(p);
+      c.detail.emplace_back(p.placement());
     }
-    if (!p.type.empty()) {
-      detail += (detail.empty() ? "" : ", ") + p.type;
-    }
+    c.detail.emplace_back(p.type);
     if (p.bus_differs()) {
-      detail += (detail.empty() ? "" : ", ") + ("bus " + render::hex(*p.bus, 8));
+      c.detail.emplace_back(BusAddress{p.bus});
     }
-    c.detail = detail;
     out.push_back(std::move(c));
     return;
   }
   const auto sa = a->span();
   const auto sb = b->span();
-  std::vector<std::string> details;
   bool differs = false;
   if (sa && sb) {
     if (*sa != *sb) {
@@ -93,24 +79,21 @@ compare_placed(const std::vector<std::string>& path, const std::optional<Placed>
         c.kind = ChangeKind::changed;
       }
     }
-  } else if (placed_text(*a) != placed_text(*b)) {
+  } else if (a->placement() != b->placement()) {
     differs = true;
     c.kind = ChangeKind::changed;
-    c.before_value = placed_text(*a);
-    c.after_value = placed_text(*b);
+    c.before_value = a->placement();
+    c.after_value = b->placement();
   }
   // The bus address: shown when it is not the CPU address on either side and it changed.
   if ((a->bus_differs() || b->bus_differs()) && a->bus != b->bus) {
-    const auto bus_text = [](const Placed& p) {
-      return p.bus ? render::hex(*p.bus, 8) : std::string("unknown");
-    };
     if (!differs) {
       differs = true;
       c.kind = ChangeKind::changed;
-      c.before_value = "bus " + bus_text(*a);
-      c.after_value = "bus " + bus_text(*b);
+      c.before_value = BusAddress{a->bus};
+      c.after_value = BusAddress{b->bus};
     } else {
-      details.push_back("bus " + bus_text(*a) + " -> " + bus_text(*b));
+      c.detail.emplace_back(Delta<BusAddress>{{a->bus}, {b->bus}});
     }
   }
   if (a->type != b->type) {
@@ -120,29 +103,34 @@ compare_placed(const std::vector<std::string>& path, const std::optional<Placed>
       c.before_value = a->type;
       c.after_value = b->type;
     } else {
-      details.push_back(a->type + " -> " + b->type);
+      c.detail.emplace_back(Delta<ResourceType>{a->type, b->type});
     }
   }
-  if (!differs) {
-    return;
+  if (differs) {
+    out.push_back(std::move(c));
   }
-  for (const auto& d : details) {
-    c.detail += (c.detail.empty() ? "" : ", ") + d;
-  }
-  out.push_back(std::move(c));
 }
 
-std::string
+// Normalised so that two types are equal exactly when they read the same: lspci's "64-bit"
+// is the bits, its other words ("low-1M", "type 3") stand instead of them.
+ResourceType
 bar_type(const Bar& b)
 {
+  ResourceType t;
+  t.of = ResourceType::Of::bar;
   if (b.kind == BarKind::io) {
-    return "io";
+    t.io = true;
+    return t;
   }
-  std::string s = "mem " + (b.mem_type.empty() ? std::to_string(b.bits) + "-bit" : b.mem_type);
-  if (b.prefetchable) {
-    s += " prefetchable";
+  t.prefetchable = b.prefetchable;
+  if (b.mem_type.empty() || b.mem_type == fmt::format("{}-bit", b.bits)) {
+    t.bits = b.bits;
+  } else if (b.mem_type == "32-bit" || b.mem_type == "64-bit") {
+    t.bits = b.mem_type[0] == '3' ? 32 : 64;
+  } else {
+    t.mem_type = b.mem_type;
   }
-  return s;
+  return t;
 }
 
 Placed
@@ -199,10 +187,9 @@ rom_of(const Device& d)
     p.cpu.reset();
     p.bus.reset();
   }
-  p.type = r.enabled ? "enabled" : "disabled";
-  if (r.is_virtual) {
-    p.type += ", shadow copy";
-  }
+  p.type.of = ResourceType::Of::rom;
+  p.type.enabled = r.enabled;
+  p.type.shadow_copy = r.is_virtual;
   return p;
 }
 
@@ -211,16 +198,26 @@ windows_of(const Device& d)
 {
   std::map<WindowKind, Placed> m;
   for (const auto& w : d.windows) {
-    if (!w.enabled || w.cardbus_index >= 0 || (w.upper_unknown && !w.cpu_start)) {
+    if (w.cardbus_index >= 0 || (w.enabled && w.upper_unknown && !w.cpu_start)) {
       continue;
     }
     Placed p;
+    p.type.of = ResourceType::Of::window;
+    if (w.bits) {
+      p.type.bits = w.bits;
+    }
+    if (!w.enabled) {
+      // Unset or disabled: no address; the kernel's size where it kept one.
+      p.unset = true;
+      p.size = w.kernel == KernelWindow::unset ? w.kernel_size : std::nullopt;
+      m[w.kind] = p;
+      continue;
+    }
     p.cpu = w.cpu_start;
     if (const auto r = w.bus_range()) {
       p.bus = r->first;
     }
     p.size = w.end() - w.start() + 1;
-    p.type = w.bits ? fmt::format("{}-bit", w.bits) : std::string("?-bit");
     m[w.kind] = p;
   }
   return m;
@@ -257,18 +254,10 @@ compare_maps(const std::map<K, Placed>& a, const std::map<K, Placed>& b, F&& nam
   }
 }
 
-std::string
+model::DeviceIdentity
 identity(const Device& d)
 {
-  std::string s = render::hex_or_unknown(d.vendor_id, 4) + ":" + render::hex_or_unknown(d.device_id, 4);
-  const std::string& name = d.name.empty() ? d.class_name : d.name;
-  if (!name.empty()) {
-    s += " " + name;
-  }
-  if (!d.driver.empty()) {
-    s += " [" + d.driver + "]";
-  }
-  return s;
+  return {d.vendor_id, d.device_id, d.name.empty() ? d.class_name : d.name, d.driver};
 }
 
 void
@@ -285,7 +274,7 @@ compare_device(const Device& a, const Device& b, std::vector<Change>& out)
     c.path = {bdf, "ids"};
     c.before_value = identity(a);
     c.after_value = identity(b);
-    c.detail = "another device at this address: its resources are not compared";
+    c.detail = {std::string("another device at this address: its resources are not compared")};
     out.push_back(std::move(c));
     return;
   }
@@ -293,8 +282,8 @@ compare_device(const Device& a, const Device& b, std::vector<Change>& out)
     Change c;
     c.kind = ChangeKind::changed;
     c.path = {bdf, "driver"};
-    c.before_value = a.driver.empty() ? "none" : a.driver;
-    c.after_value = b.driver.empty() ? "none" : b.driver;
+    c.before_value = model::Driver{a.driver};
+    c.after_value = model::Driver{b.driver};
     out.push_back(std::move(c));
   }
   compare_maps(bars_of(a), bars_of(b), [](int i) { return fmt::format("BAR{}", i); }, bdf, out);
@@ -313,9 +302,9 @@ compare_device(const Device& a, const Device& b, std::vector<Change>& out)
     Change c;
     c.kind = ChangeKind::changed;
     c.path = {bdf, fmt::format("{}Resizable BAR{}", k.first ? "VF " : "", k.second)};
-    c.before_value = render::human_size(it->second);
-    c.after_value = render::human_size(size);
-    c.detail = "current size";
+    c.before_value = model::Size{it->second};
+    c.after_value = model::Size{size};
+    c.detail = {std::string("current size")};
     out.push_back(std::move(c));
   }
 }
@@ -342,7 +331,7 @@ diff_models(const PciModel& a, const PciModel& b)
     Change c;
     c.kind = da ? ChangeKind::removed : ChangeKind::added;
     c.path = {bdf};
-    c.detail = identity(da ? *da : *db);
+    c.detail = {identity(da ? *da : *db)};
     out.push_back(std::move(c));
   }
   return out;

@@ -3,10 +3,14 @@
 #include <memmap/iommu/diff.hpp>
 
 #include <algorithm>
+#include <memmap/render/diff.hpp>
+
+#include "diff_text.hpp"
 
 using memmap::model::Change;
 using memmap::model::ChangeKind;
 using memmap::model::Span;
+using memmap::model::Value;
 using namespace memmap::iommu;
 
 namespace {
@@ -70,16 +74,19 @@ TEST_CASE("iommu diff: a device moved between groups", "[diff][iommu]")
   REQUIRE(c.size() == 3);
   CHECK(c[0].path == std::vector<std::string>{"IOMMU group 3", "members"});
   CHECK(c[0].kind == ChangeKind::changed);
-  CHECK(c[0].before_value == "0000:00:04.0 0000:06:00.0 0000:07:00.0");
-  CHECK(c[0].after_value == "0000:00:04.0 0000:07:00.0");
-  CHECK(c[0].detail == "-0000:06:00.0");
+  CHECK(text(c[0].before_value) == "0000:00:04.0 0000:06:00.0 0000:07:00.0");
+  CHECK(text(c[0].after_value) == "0000:00:04.0 0000:07:00.0");
+  CHECK(detail_text(c[0]) == "-0000:06:00.0");
   CHECK(c[1].path == std::vector<std::string>{"IOMMU group 11"});
   CHECK(c[1].kind == ChangeKind::added);
-  CHECK(c[1].detail == "0000:06:00.0");
+  CHECK(detail_text(c[1]) == "0000:06:00.0");
   CHECK(c[2].path == std::vector<std::string>{"0000:06:00.0", "group"});
   CHECK(c[2].kind == ChangeKind::moved);
-  CHECK(c[2].before_value == "group 3");
-  CHECK(c[2].after_value == "group 11");
+  CHECK(text(c[2].before_value) == "group 3");
+  CHECK(text(c[2].after_value) == "group 11");
+  CHECK(c[2].before_value == Value(memmap::model::GroupNumber{3}));  // numbers, as read
+  CHECK(c[2].after_value == Value(memmap::model::GroupNumber{11}));
+  CHECK(memmap::render::change_to_json(c[2])["after_value"] == 11);
 }
 
 TEST_CASE("iommu diff: groups are matched by overlap, A's number shown when it differs",
@@ -90,7 +97,7 @@ TEST_CASE("iommu diff: groups are matched by overlap, A's number shown when it d
   const auto c = diff(a, b);
   REQUIRE(c.size() == 2);
   CHECK(c[0].path == std::vector<std::string>{"IOMMU group 4 (5 in A)", "members"});
-  CHECK(c[0].detail == "+0000:00:1f.4");
+  CHECK(detail_text(c[0]) == "+0000:00:1f.4");
   CHECK(c[1].path == std::vector<std::string>{"IOMMU group 6"});
   CHECK(c[1].kind == ChangeKind::removed);
 }
@@ -111,10 +118,10 @@ TEST_CASE("iommu diff: type, reserved regions, units and command line", "[diff][
   CHECK(c[0].path == std::vector<std::string>{"IOMMU unit dmar1"});
   CHECK(c[0].kind == ChangeKind::added);
   CHECK(c[1].path == std::vector<std::string>{"kernel command line"});
-  CHECK(c[1].after_value == "intel_iommu=on iommu=pt");
+  CHECK(text(c[1].after_value) == "intel_iommu=on iommu=pt");
   CHECK(c[2].path == std::vector<std::string>{"IOMMU group 1", "type"});
-  CHECK(c[2].before_value == "DMA");
-  CHECK(c[2].after_value == "identity");
+  CHECK(text(c[2].before_value) == "DMA");
+  CHECK(text(c[2].after_value) == "identity");
   CHECK(c[3].path == std::vector<std::string>{"IOMMU group 1", "reserved msi"});
   CHECK(c[3].kind == ChangeKind::resized);
   CHECK(c[3].after == Span{0xfee00000, 0xfee7ffff});
@@ -152,8 +159,8 @@ TEST_CASE("iommu diff: the isolation verdict, when both topologies are known", "
                                [](const Change& c) { return c.path.back() == "isolation"; });
   REQUIRE(it != with.end());
   CHECK(it->path.front() == "IOMMU group 7");
-  CHECK(it->before_value == verdict_text(explain_group(a.groups[0].devices, ta, {})));
-  CHECK(it->after_value == verdict_text(explain_group(b.groups[0].devices, tb, {})));
+  CHECK(it->before_value == Value(verdict_of(explain_group(a.groups[0].devices, ta, {}))));
+  CHECK(it->after_value == Value(verdict_of(explain_group(b.groups[0].devices, tb, {}))));
   CHECK(it->before_value != it->after_value);
 }
 
@@ -162,9 +169,9 @@ TEST_CASE("iommu diff: verdict text", "[diff][iommu]")
   Cause c;
   c.kind = "no-acs";
   c.device = "0000:00:1c.0";
-  CHECK(verdict_text(c) == "not isolated (no-acs at 0000:00:1c.0)");
+  CHECK(text(verdict_of(c)) == "not isolated (no-acs at 0000:00:1c.0)");
   c = Cause{};
   c.kind = "alone";
   c.isolated = true;
-  CHECK(verdict_text(c) == "isolated (alone)");
+  CHECK(text(verdict_of(c)) == "isolated (alone)");
 }

@@ -6,6 +6,9 @@
 #include <fstream>
 #include <map>
 #include <sstream>
+#include <memmap/render/diff.hpp>
+
+#include "diff_text.hpp"
 
 using memmap::model::ChangeKind;
 using memmap::model::SpaceKind;
@@ -65,7 +68,7 @@ TEST_CASE("same size at a new start is moved; both changed is 'changed'", "[diff
   // Sorted by B's address.
   CHECK(c[0].path.back() == "0000:00:03.0");
   CHECK(c[0].kind == ChangeKind::changed);
-  CHECK(c[0].detail == "moved and resized");
+  CHECK(detail_text(c[0]) == "moved and resized");
   CHECK(c[1].path.back() == "0000:00:02.0");
   CHECK(c[1].kind == ChangeKind::moved);
   CHECK(c[1].after == Span{0xe0800000, 0xe0803fff});

@@ -1,10 +1,18 @@
 #include <catch2/catch.hpp>
 
 #include <memmap/pci/diff.hpp>
+#include <memmap/render/diff.hpp>
+
+#include "diff_text.hpp"
+#include <sstream>
 
 using memmap::model::Change;
 using memmap::model::ChangeKind;
+using memmap::model::Driver;
+using Place = memmap::model::Placement;
+using memmap::model::Size;
 using memmap::model::Span;
+using memmap::model::Value;
 using namespace memmap::pci;
 
 namespace {
@@ -56,7 +64,7 @@ TEST_CASE("pci diff: devices added and removed by BDF, with ids, name and driver
   REQUIRE(c.size() == 2);
   CHECK(c[0].kind == ChangeKind::removed);
   CHECK(c[0].path == std::vector<std::string>{"0000:01:00.0"});
-  CHECK(c[0].detail == "8086:10d3 Intel Corporation 82574L [e1000e]");
+  CHECK(detail_text(c[0]) == "8086:10d3 Intel Corporation 82574L [e1000e]");
   CHECK(c[1].kind == ChangeKind::added);
   CHECK(c[1].path == std::vector<std::string>{"0000:02:00.0"});
 }
@@ -99,7 +107,7 @@ TEST_CASE("pci diff: the bus address is shown where it differs from the CPU addr
     const auto c = diff_models(model({a}), model({b}));
     REQUIRE(c.size() == 1);
     CHECK(c[0].kind == ChangeKind::moved);
-    CHECK(c[0].detail == "bus 83000000 -> 84000000");
+    CHECK(detail_text(c[0]) == "bus 83000000 -> 84000000");
   }
   SECTION("same CPU range, new translation: a value change")
   {
@@ -107,8 +115,8 @@ TEST_CASE("pci diff: the bus address is shown where it differs from the CPU addr
     const auto c = diff_models(model({a}), model({b}));
     REQUIRE(c.size() == 1);
     CHECK(c[0].kind == ChangeKind::changed);
-    CHECK(c[0].before_value == "bus 83000000");
-    CHECK(c[0].after_value == "bus 03000000");
+    CHECK(text(c[0].before_value) == "bus 83000000");
+    CHECK(text(c[0].after_value) == "bus 03000000");
     CHECK_FALSE(c[0].before);
   }
 }
@@ -134,27 +142,34 @@ TEST_CASE("pci diff: unassigned BARs, type changes, ROM, windows, driver, Resiza
   b.bars[0].unassigned = true;
   b.rom->enabled = true;
   b.windows[0].bus_end = 0xf1ffffff;
-  b.windows[1].enabled = false;  // a disabled window decodes nothing: removed
+  b.windows[1].enabled = false;  // a disabled window decodes nothing: now unassigned
   b.rebars[0].entries[0].current_size = 1ULL << 33;
   const auto c = diff_models(model({a}), model({b}));
   REQUIRE(c.size() == 6);
   CHECK(c[0].path == std::vector<std::string>{"0000:00:01.0", "driver"});
-  CHECK(c[0].before_value == "e1000e");
-  CHECK(c[0].after_value == "vfio-pci");
+  CHECK(text(c[0].before_value) == "e1000e");
+  CHECK(text(c[0].after_value) == "vfio-pci");
   CHECK(c[1].path[1] == "BAR0");
-  CHECK(c[1].before_value == "f0000000-f0003fff (16K)");
-  CHECK(c[1].after_value == "unassigned (16K)");
+  CHECK(text(c[1].before_value) == "f0000000-f0003fff (16K)");
+  CHECK(text(c[1].after_value) == "unassigned (16K)");
   CHECK(c[2].path[1] == "ROM");
-  CHECK(c[2].before_value == "disabled");
-  CHECK(c[2].after_value == "enabled");
+  CHECK(text(c[2].before_value) == "disabled");
+  CHECK(text(c[2].after_value) == "enabled");
   CHECK(c[3].path[1] == "window mem");
   CHECK(c[3].kind == ChangeKind::resized);
   CHECK(c[3].after == Span{0xf0000000, 0xf1ffffff});
   CHECK(c[4].path[1] == "window prefetchable");
-  CHECK(c[4].kind == ChangeKind::removed);
+  CHECK(c[4].kind == ChangeKind::changed);  // not removed: the bridge still has the window
+  CHECK(text(c[4].before_value) == "e0000000-efffffff (256M)");
+  CHECK(text(c[4].after_value) == "unassigned");
   CHECK(c[5].path[1] == "Resizable BAR0");
-  CHECK(c[5].before_value == "256M");
-  CHECK(c[5].after_value == "8G");
+  CHECK(text(c[5].before_value) == "256M");
+  CHECK(text(c[5].after_value) == "8G");
+  // Typed: the sizes are numbers, the driver a name.
+  CHECK(c[5].before_value == Value(Size{1 << 28}));
+  CHECK(c[5].after_value == Value(Size{1ULL << 33}));
+  CHECK(c[0].after_value == Value(Driver{"vfio-pci"}));
+  CHECK(c[1].after_value == Value(Place{std::nullopt, 0x4000}));
 }
 
 TEST_CASE("pci diff: another device at the same address is one change", "[diff][pci]")
@@ -167,8 +182,8 @@ TEST_CASE("pci diff: another device at the same address is one change", "[diff][
   const auto c = diff_models(model({a}), model({b}));
   REQUIRE(c.size() == 1);
   CHECK(c[0].path == std::vector<std::string>{"0000:01:00.0", "ids"});
-  CHECK(c[0].before_value == "8086:10d3 Intel Corporation 82574L [e1000e]");
-  CHECK(c[0].after_value == "10de:24a0 NVIDIA Corporation GA104");
+  CHECK(text(c[0].before_value) == "8086:10d3 Intel Corporation 82574L [e1000e]");
+  CHECK(text(c[0].after_value) == "10de:24a0 NVIDIA Corporation GA104");
 }
 
 TEST_CASE("pci diff: ids one side could not read are not another device", "[diff][pci]")
@@ -197,4 +212,67 @@ TEST_CASE("pci diff: VF BAR apertures compared like BARs", "[diff][pci]")
   CHECK(c[0].path == std::vector<std::string>{"0000:00:02.0", "VF BAR0"});
   CHECK(c[0].kind == ChangeKind::resized);
   CHECK(c[0].after == Span{0xc010000000, 0xc01dffffff});
+}
+
+TEST_CASE("pci diff: a size unknown in A and known in B", "[diff][pci]")
+{
+  auto a = device("0000:01:00.0");
+  a.bars = {bar(0, 0xf0000000, 0x4000)};
+  a.bars[0].size.reset();  // e.g. a dump without [size=]
+  auto b = device("0000:01:00.0");
+  b.bars = {bar(0, 0xf0000000, 0x4000)};
+  const auto c = diff_models(model({a}), model({b}));
+  REQUIRE(c.size() == 1);
+  CHECK(c[0].kind == ChangeKind::changed);
+  CHECK(c[0].before_value == Value(Place{0xf0000000, std::nullopt}));
+  CHECK(c[0].after_value == Value(Place{0xf0000000, 0x4000}));
+  CHECK(text(c[0].before_value) == "f0000000 (size unknown)");
+  CHECK(text(c[0].after_value) == "f0000000-f0003fff (16K)");
+  const auto j = memmap::render::change_to_json(c[0]);
+  CHECK(j["before_value"]["start"] == "0xf0000000");
+  CHECK(j["before_value"]["size"].is_null());  // unknown, not 0
+  CHECK(j["after_value"]["size"] == 16384);
+  CHECK(j["after_value"]["end"] == "0xf0003fff");
+}
+
+TEST_CASE("pci diff: a bridge window assigned in A and unset in B is unassigned, not removed",
+          "[diff][pci]")
+{
+  auto a = device("0000:00:1c.0");
+  a.header_type = 1;
+  BridgeWindow w{WindowKind::mem, 32, 0xc0000000, 0xc01fffff, 0xc0000000, 0xc01fffff, true, -1};
+  w.registers_enabled = true;
+  w.kernel = KernelWindow::assigned;
+  a.windows = {w};
+  auto b = a;
+  // The kernel could not place it after a rescan: IORESOURCE_UNSET, its size kept.
+  b.windows[0].enabled = false;
+  b.windows[0].kernel = KernelWindow::unset;
+  b.windows[0].kernel_size = 0x200000;
+  b.windows[0].cpu_start.reset();
+  b.windows[0].cpu_end.reset();
+  const auto c = diff_models(model({a}), model({b}));
+  REQUIRE(c.size() == 1);
+  CHECK(c[0].path == std::vector<std::string>{"0000:00:1c.0", "window mem"});
+  CHECK(c[0].kind == ChangeKind::changed);
+  CHECK(c[0].before_value == Value(Place{0xc0000000, 0x200000}));
+  CHECK(c[0].after_value == Value(Place{std::nullopt, 0x200000}));
+  CHECK(c[0].detail.empty());
+  std::ostringstream out;
+  memmap::render::render_changes_text(c, memmap::render::Style(false), out);
+  CHECK(out.str()
+        == "  ~ changed  0000:00:1c.0 > window mem  c0000000-c01fffff (2M) -> unassigned (2M)\n");
+  const auto j = memmap::render::change_to_json(c[0]);
+  CHECK(j["after_value"] == memmap::render::Json{{"start", nullptr}, {"end", nullptr},
+                                                 {"size", 2097152}});
+  // Back: assigned again, the same change the other way.
+  const auto back = diff_models(model({b}), model({a}));
+  REQUIRE(back.size() == 1);
+  CHECK(back[0].kind == ChangeKind::changed);
+  // Unset on both sides, or unset on one and absent on the other: nothing forwarded either way.
+  CHECK(diff_models(model({b}), model({b})).empty());
+  auto none = a;
+  none.windows.clear();
+  CHECK(diff_models(model({b}), model({none})).empty());
+  CHECK(diff_models(model({none}), model({b})).empty());
 }

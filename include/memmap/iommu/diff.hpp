@@ -33,7 +33,8 @@ struct DiffSide {
 //                                             ("group 3" -> "group 11", numbers as read)
 std::vector<model::Change> diff_states(const DiffSide& a, const DiffSide& b);
 
-// "isolated (alone)", "not isolated (no-acs at 0000:00:1c.0)".
-std::string verdict_text(const Cause& cause);
+// The verdict of a cause as a diff value (render/diff shows it as "isolated (alone)",
+// "not isolated (no-acs at 0000:00:1c.0)").
+model::Verdict verdict_of(const Cause& cause);
 
 } // namespace memmap::iommu
