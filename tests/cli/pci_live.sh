@@ -5,9 +5,9 @@
 # Args: MEMMAP SOURCE_DIR. Exit 125 = skip.
 set -u
 memmap=$1
-[ -d /sys/bus/pci/devices ] || exit 125
-command -v lspci >/dev/null || exit 125
-command -v python3 >/dev/null || exit 125
+[ -d /sys/bus/pci/devices ] || { echo "SKIP: no /sys/bus/pci/devices"; exit 125; }
+command -v lspci >/dev/null || { echo "SKIP: lspci (pciutils) not installed"; exit 125; }
+command -v python3 >/dev/null || { echo "SKIP: python3 needed"; exit 125; }
 fail() { echo "FAIL: $*"; exit 1; }
 
 "$memmap" bar >/dev/null || fail "memmap bar exited $?"

@@ -5,7 +5,7 @@
 # shim tests/preload/eio.cpp (built next to the tests as libmemmap_test_eio.so) on the
 # fixture and, as root, on the live machine. Every command exits 0 (iomem: 3 when
 # /proc/iomem itself fails), names what it could not read, and shows the rest.
-# Usage: races.sh MEMMAP SOURCE_DIR.
+# Usage: races.sh MEMMAP SOURCE_DIR. Exit 125 = skipped (no EIO shim: part 2 did not run).
 set -u
 memmap=$1 src=$2
 fail() { echo "FAIL: $*"; exit 1; }
@@ -57,7 +57,9 @@ echo "fixture: bar, tree, iommu-groups, summary, snapshot, map: vanished functio
 
 # 2. Real EIO, injected.
 shim=$(dirname "$memmap")/tests/libmemmap_test_eio.so
-[ -f "$shim" ] || { echo "SKIP (part 2): no $shim"; exit 0; }
+# The shim is built with the tests (target memmap_test_eio); without it part 2 did not run:
+# Skipped (125), not a pass.
+[ -f "$shim" ] || { echo "SKIP: no $shim (build target memmap_test_eio); the fixture part passed, the EIO part did not run"; exit 125; }
 eio() { LD_PRELOAD=$shim MEMMAP_TEST_EIO=$1 run "${@:2}"; }
 eio "0000:00:1f.2/config" eio-config 0 --root "$F" bar
 has eio-config.out "$D/0000:00:1f.2/config: no byte could be read; header, BAR registers and capabilities unknown [config-unreadable]"

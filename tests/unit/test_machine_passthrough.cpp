@@ -15,9 +15,9 @@
 #include <memmap/source/resource_tree.hpp>
 
 #include <algorithm>
-#include <filesystem>
-#include <fstream>
 #include <unistd.h>
+
+#include "support/temp_dir.hpp"
 
 using namespace memmap;
 using machine::Verdict;
@@ -602,33 +602,7 @@ TEST_CASE("iommu-groups --device takes the lspci -s grammar and names exactly on
 
 namespace {
 
-namespace fs = std::filesystem;
-
-struct Root {
-  fs::path path;
-  Root()
-  {
-    std::string t = (fs::temp_directory_path() / "memmap-passthrough-XXXXXX").string();
-    REQUIRE(::mkdtemp(t.data()) != nullptr);
-    path = t;
-  }
-  ~Root()
-  {
-    std::error_code ec;
-    fs::remove_all(path, ec);
-  }
-  void write(const std::string& rel, const std::string& data) const
-  {
-    fs::create_directories((path / rel).parent_path());
-    std::ofstream(path / rel) << data;
-  }
-  void mkdir(const std::string& rel) const { fs::create_directories(path / rel); }
-  void link(const std::string& rel, const std::string& target) const
-  {
-    fs::create_directories((path / rel).parent_path());
-    fs::create_directory_symlink(target, path / rel);
-  }
-};
+using Root = test::TempDir;  // a sysroot written file by file
 
 constexpr const char* k_nvme = "sys/devices/pci0000:00/0000:00:02.0/0000:01:00.0/nvme/nvme0/nvme0n1";
 constexpr const char* k_sata = "sys/devices/pci0000:00/0000:00:17.0/ata1/host0/target0:0:0/0:0:0:0/block/sda";

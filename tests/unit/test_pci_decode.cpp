@@ -2,7 +2,8 @@
 // the lspci text scanner and the selector.
 #include <catch2/catch.hpp>
 
-#include "config_builder.hpp"
+#include "support/config_builder.hpp"
+#include "support/fixtures.hpp"
 
 #include <memmap/error.hpp>
 #include <memmap/pci/decode.hpp>
@@ -30,11 +31,7 @@ endpoint()
   return c;
 }
 
-std::string
-fixture(const char* rel)
-{
-  return std::string(MEMMAP_SOURCE_DIR) + "/fixtures/" + rel;
-}
+using test::fixture;
 
 } // namespace
 
@@ -374,14 +371,14 @@ TEST_CASE("hostile corpus dumps load without hanging and report their defects", 
   CHECK(cb.devices[0].windows.size() == 4);
   const auto tr = pci::load_dump(fixture("pci-hostile/truncated-rtx3070ti.txt"), names);
   CHECK(tr.devices.at(0).extended_capabilities.access_denied);
+}
 
-  // The originals in the shared corpus, when present.
-  const std::filesystem::path bad = std::filesystem::path(MEMMAP_SHARED_DIR) / "corpus" / "lspci-unparseable";
-  if (std::filesystem::is_directory(bad)) {
-    for (const auto& e : std::filesystem::directory_iterator(bad)) {
-      INFO(e.path());
-      CHECK_THROWS_AS(pci::load_dump(e.path().string(), names), InputError);
-    }
+TEST_CASE("hostile corpus dumps: every original in the shared corpus is refused", "[pci][hostile][corpus]")
+{
+  source::PciNames names;
+  for (const auto& f : test::corpus_files("lspci-unparseable")) {
+    INFO(f);
+    CHECK_THROWS_AS(pci::load_dump(f.string(), names), InputError);
   }
 }
 

@@ -4,6 +4,8 @@
 #include <catch2/catch.hpp>
 
 #include "lspci_output.hpp"
+#include "support/fixtures.hpp"
+#include "support/temp_dir.hpp"
 
 #include <memmap/pci/loader.hpp>
 #include <memmap/pci/lspci_text.hpp>
@@ -19,17 +21,19 @@
 
 #include <fmt/format.h>
 
-#include <unistd.h>
-
 namespace fs = std::filesystem;
 using namespace memmap;
 
 namespace {
 
-bool
-have_lspci()
+// The corpus's lspci dumps, and lspci to read them; either missing fails, saying which.
+std::vector<fs::path>
+corpus_dumps()
 {
-  return std::system("lspci --version >/dev/null 2>&1") == 0;
+  auto files = test::corpus_files("lspci");
+  REQUIRE(files.size() >= 40);
+  test::require_lspci();
+  return files;
 }
 
 // lspci's capability wording -> the ids it may stand for (the library's table, which the
@@ -220,25 +224,13 @@ compare_device(const pci::Device& d, const lspci_out::Device& l, bool cpu, bool 
 
 } // namespace
 
-TEST_CASE("pci differential: every corpus dump decodes as lspci -F -vvv prints it", "[pci][differential]")
+TEST_CASE("pci differential: every corpus dump decodes as lspci -F -vvv prints it",
+          "[pci][differential][corpus][lspci]")
 {
-  const fs::path corpus = fs::path(MEMMAP_SHARED_DIR) / "corpus" / "lspci";
-  if (!fs::is_directory(corpus) || !have_lspci()) {
-    WARN("skipped: " << corpus << " or lspci is missing");
-    return;
-  }
   source::PciNames names;
-  std::vector<fs::path> files;
-  for (const auto& e : fs::directory_iterator(corpus)) {
-    if (e.path().extension() == ".txt") {
-      files.push_back(e.path());
-    }
-  }
-  std::sort(files.begin(), files.end());
-  REQUIRE(files.size() >= 40);
   int devices = 0;
   int checks = 0;
-  for (const auto& f : files) {
+  for (const auto& f : corpus_dumps()) {
     INFO("dump " << f.filename().string());
     const auto model = pci::load_dump(f.string(), names, false);
     const auto theirs =
@@ -255,12 +247,10 @@ TEST_CASE("pci differential: every corpus dump decodes as lspci -F -vvv prints i
 }
 
 TEST_CASE("pci differential: live sysfs decodes as lspci -vvv and lspci -b -vvv print it",
-          "[pci][differential][live]")
+          "[pci][differential][live][lspci]")
 {
-  if (!fs::is_directory("/sys/bus/pci/devices") || !have_lspci()) {
-    WARN("skipped: no /sys/bus/pci or no lspci");
-    return;
-  }
+  test::require_path("/sys/bus/pci/devices");  // ctest skips unit.live.sysfs without it or lspci
+  test::require_lspci();
   source::PciNames names;
   const auto model = pci::load_sysfs(source::SysRoot("/"), names);
   const auto cpu = lspci_out::parse(lspci_out::run("lspci -D -vvv 2>/dev/null"));
@@ -306,10 +296,10 @@ lspci_ids(const std::string& text)
 // I/O, a prefetchable or either decoder, an unassigned prefetchable window with unassigned
 // BARs behind it; the same machine as sysfs and as an lspci -xxxx dump.
 TEST_CASE("pci differential: generated VFs, bare bridges and unset windows as lspci prints them",
-          "[pci][differential][sriov][windows]")
+          "[pci][differential][sriov][windows][lspci]")
 {
-  REQUIRE(have_lspci());  // pciutils: libpci is a build dependency, lspci comes with it
-  const fs::path root = fs::path(MEMMAP_SOURCE_DIR) / "fixtures" / "sysroot-gen-vfs-windows";
+  test::require_lspci();  // pciutils: libpci is a build dependency, lspci comes with it
+  const fs::path root = test::fixture("sysroot-gen-vfs-windows");
   const std::string sysfs = (root / "sys" / "bus" / "pci").string();
   const std::string dump = (root / "lspci-xxxx.txt").string();
   source::PciNames names;
@@ -374,14 +364,7 @@ TEST_CASE("pci differential: generated VFs, bare bridges and unset windows as ls
 
 namespace {
 
-std::string
-slurp(const fs::path& p)
-{
-  std::ifstream in(p, std::ios::binary);
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
+using test::slurp;
 
 bool
 is_hex_line(const std::string& l, std::size_t& offset)
@@ -425,37 +408,12 @@ cut_hex(const std::string& text, std::size_t cut, std::size_t cardbus = 0)
 }
 
 struct GenDir {
-  fs::path dir;
-  GenDir()
-  {
-    dir = fs::temp_directory_path() / ("memmap-differential-" + std::to_string(::getpid()));
-    fs::create_directories(dir);
-  }
-  ~GenDir() { fs::remove_all(dir); }
+  test::TempDir dir{"differential"};
   std::string write(const fs::path& from, const std::string& what, const std::string& text) const
   {
-    const fs::path p = dir / (from.stem().string() + "." + what + ".txt");
-    std::ofstream(p, std::ios::binary) << text;
-    return p.string();
+    return dir.write(from.stem().string() + "." + what + ".txt", text).string();
   }
 };
-
-std::vector<fs::path>
-corpus_dumps()
-{
-  const fs::path corpus = fs::path(MEMMAP_SHARED_DIR) / "corpus" / "lspci";
-  REQUIRE(fs::is_directory(corpus));
-  REQUIRE(have_lspci());
-  std::vector<fs::path> files;
-  for (const auto& e : fs::directory_iterator(corpus)) {
-    if (e.path().extension() == ".txt") {
-      files.push_back(e.path());
-    }
-  }
-  std::sort(files.begin(), files.end());
-  REQUIRE(files.size() >= 40);
-  return files;
-}
 
 const pci::TextDevice*
 text_of(const pci::LspciText& t, const std::string& bdf)
@@ -487,7 +445,7 @@ compare_text_caps(const pci::Device& d, const pci::TextDevice& td, const lspci_o
 } // namespace
 
 TEST_CASE("pci differential, generated: functions with text and no hex read as lspci read the whole dump",
-          "[pci][differential][lspci-text]")
+          "[pci][differential][lspci-text][corpus][lspci]")
 {
   const GenDir gen;
   source::PciNames names;
@@ -603,7 +561,7 @@ TEST_CASE("pci differential, generated: functions with text and no hex read as l
 }
 
 TEST_CASE("pci differential, generated: 64-byte dumps with text capability lines (lspci -v -x)",
-          "[pci][differential][lspci-text]")
+          "[pci][differential][lspci-text][corpus][lspci]")
 {
   const GenDir gen;
   source::PciNames names;
@@ -642,7 +600,7 @@ TEST_CASE("pci differential, generated: 64-byte dumps with text capability lines
 }
 
 TEST_CASE("pci differential, generated: dumps cut at 0x800 and at 0xc0 warn and decode as lspci reads them",
-          "[pci][differential][lspci-text]")
+          "[pci][differential][lspci-text][corpus][lspci]")
 {
   const GenDir gen;
   source::PciNames names;

@@ -3,7 +3,9 @@
 // bridge windows exist, and IORESOURCE_UNSET keeps a stale register address out of every view.
 #include <catch2/catch.hpp>
 
-#include "config_builder.hpp"
+#include "support/config_builder.hpp"
+#include "support/fixtures.hpp"
+#include "support/temp_dir.hpp"
 
 #include <memmap/pci/decode.hpp>
 #include <memmap/pci/loader.hpp>
@@ -14,7 +16,6 @@
 
 #include <filesystem>
 #include <fstream>
-#include <unistd.h>
 #include <sstream>
 #include <tuple>
 
@@ -65,11 +66,7 @@ device(std::uint8_t bus, std::uint8_t dev, std::uint8_t fn, const Cfg& c)
   return d;
 }
 
-std::string
-fixture(const char* rel)
-{
-  return std::string(MEMMAP_SOURCE_DIR) + "/fixtures/" + rel;
-}
+using test::fixture;
 
 std::string
 resource_with_bridge_rows(const std::string& io, const std::string& mem, const std::string& pref)
@@ -416,8 +413,8 @@ TEST_CASE("a bridge whose config was not read keeps its children (secondary_bus_
 {
   // The generated sysroot's root port 00:04.0 asleep (D3cold): its bus registers are not read.
   namespace fs = std::filesystem;
-  const fs::path tmp = fs::temp_directory_path() / fmt::format("memmap-asleep-{}", ::getpid());
-  fs::remove_all(tmp);
+  const test::TempDir dir("asleep");
+  const fs::path tmp = dir.path / "root";
   fs::copy(fixture("sysroot-gen-vfs-windows"), tmp,
            fs::copy_options::recursive | fs::copy_options::copy_symlinks);
   const fs::path rp = fs::canonical(tmp / "sys/bus/pci/devices/0000:00:04.0");
@@ -426,7 +423,6 @@ TEST_CASE("a bridge whose config was not read keeps its children (secondary_bus_
   }
   source::PciNames names;
   const auto m = pci::load_sysfs(source::SysRoot(tmp.string()), names);
-  fs::remove_all(tmp);
   const auto* bridge = m.find("0000:00:04.0");
   REQUIRE(bridge);
   CHECK(bridge->asleep);

@@ -10,34 +10,28 @@
 
 #include <algorithm>
 #include <filesystem>
-#include <fstream>
 #include <vector>
 
 #include <fmt/format.h>
 
-#include <unistd.h>
+#include "support/fixtures.hpp"
+#include "support/temp_dir.hpp"
 
 namespace fs = std::filesystem;
 using namespace memmap;
 
 namespace {
 
-std::string
-fixture(const std::string& rel)
-{
-  return std::string(MEMMAP_SOURCE_DIR) + "/fixtures/" + rel;
-}
+using test::fixture;
 
 // A dump file in a temporary directory, removed at the end of the test.
 struct TempDump {
+  test::TempDir dir{"lspci-text"};
   fs::path path;
   explicit TempDump(const std::string& text, const std::string& name = "dump.txt")
+    : path(dir.write(name, text))
   {
-    static int n = 0;
-    path = fs::temp_directory_path() / fmt::format("memmap-lspci-text-{}-{}-{}", ::getpid(), ++n, name);
-    std::ofstream(path, std::ios::binary) << text;
   }
-  ~TempDump() { fs::remove(path); }
   std::string str() const { return path.string(); }
 };
 
@@ -492,8 +486,7 @@ TEST_CASE("lspci dump: a function cut short of what its header or neighbours imp
 TEST_CASE("lspci dump: real corpus files with text and no hex, and text past a 256-byte hex",
           "[pci][lspci-text][corpus]")
 {
-  const fs::path corpus = fs::path(MEMMAP_SHARED_DIR) / "corpus" / "lspci";
-  REQUIRE(fs::is_directory(corpus));
+  const fs::path corpus = test::corpus_dir("lspci");
   source::PciNames names;
   // ASUS P5G41T-M LX: ten functions printed by lspci -nnvvv without hex.
   const auto g41 = pci::load_dump((corpus / "desktop-intel-g41-asus-p5g41t-m-lx.txt").string(), names);

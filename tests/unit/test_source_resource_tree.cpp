@@ -13,6 +13,8 @@
 #include <string>
 #include <vector>
 
+#include "support/fixtures.hpp"
+
 using memmap::InputError;
 using memmap::model::RegionKind;
 using memmap::model::SpaceKind;
@@ -37,14 +39,7 @@ error_of(const std::string& text)
   return "(no error)";
 }
 
-std::string
-slurp(const std::string& path)
-{
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
+using memmap::test::slurp;
 
 } // namespace
 
@@ -247,7 +242,7 @@ TEST_CASE("siblings that all overlap: at most 64 pairs listed, then one summary"
 
 TEST_CASE("the seed machine: the GPU's ranges under PCI Bus 0000:04", "[iomem][fixture]")
 {
-  const auto text = slurp(MEMMAP_SOURCE_DIR "/fixtures/seed-quadro-p1000/proc/iomem");
+  const auto text = slurp(memmap::test::fixture("seed-quadro-p1000/proc/iomem"));
   const auto sp = parse(text);
   CHECK(sp.line_count == 86);
   CHECK(sp.warnings.empty());
@@ -420,7 +415,7 @@ TEST_CASE("the format=flowed e6550 mail listing is rebuilt with one warning", "[
 {
   // shared/corpus/iomem/desktop-intel-core2-e6550 (a 2010 mail to linux-media): every
   // indented line lost one space to the mail client.
-  const auto text = slurp(MEMMAP_SOURCE_DIR "/fixtures/malformed/format-flowed-mangled.iomem");
+  const auto text = slurp(memmap::test::fixture("malformed/format-flowed-mangled.iomem"));
   const auto sp = parse(text);
   CHECK(sp.line_count == 70);
   REQUIRE(sp.warnings.size() == 1);

@@ -12,32 +12,16 @@
 #include <stdexcept>
 #include <unistd.h>
 
+#include "support/fixtures.hpp"
+#include "support/temp_dir.hpp"
+
 namespace fs = std::filesystem;
 using namespace memmap::source;
 
 namespace {
 
-struct TempDir {
-  fs::path path;
-  TempDir()
-  {
-    std::string t = (fs::temp_directory_path() / "memmap-unit-XXXXXX").string();
-    REQUIRE(::mkdtemp(t.data()) != nullptr);
-    path = t;
-  }
-  ~TempDir()
-  {
-    std::error_code ec;
-    fs::remove_all(path, ec);
-  }
-};
-
-std::string
-slurp(const fs::path& p)
-{
-  std::ifstream f(p);
-  return std::string(std::istreambuf_iterator<char>(f), {});
-}
+using memmap::test::slurp;
+using memmap::test::TempDir;
 
 // A .tar.gz with the given entries (type 'f' file, 'l' symlink, 'd' directory).
 void

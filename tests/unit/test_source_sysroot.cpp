@@ -4,37 +4,15 @@
 
 #include <cerrno>
 #include <filesystem>
-#include <fstream>
 #include <unistd.h>
+
+#include "support/fixtures.hpp"
+#include "support/temp_dir.hpp"
 
 namespace fs = std::filesystem;
 using memmap::source::resolve_link_target;
 using memmap::source::SysRoot;
-
-namespace {
-
-// A temporary directory removed at the end of the test.
-struct TempDir {
-  fs::path path;
-  TempDir()
-  {
-    std::string t = (fs::temp_directory_path() / "memmap-unit-XXXXXX").string();
-    REQUIRE(::mkdtemp(t.data()) != nullptr);
-    path = t;
-  }
-  ~TempDir()
-  {
-    std::error_code ec;
-    fs::remove_all(path, ec);
-  }
-  void write(const std::string& rel, const std::string& data) const
-  {
-    fs::create_directories((path / rel).parent_path());
-    std::ofstream(path / rel) << data;
-  }
-};
-
-} // namespace
+using memmap::test::TempDir;
 
 TEST_CASE("resolve_link_target: relative links inside the sysroot", "[sysroot]")
 {
@@ -103,9 +81,7 @@ TEST_CASE("entry and read_link describe links without following them", "[sysroot
 
 TEST_CASE("read_beneath on the live machine reads proc through /proc/self", "[sysroot][live]")
 {
-  if (::access("/proc/self/mountinfo", R_OK) != 0) {
-    return;  // no procfs here
-  }
+  memmap::test::require_path("/proc/self/mountinfo");  // ctest skips unit.live.procfs without it
   SysRoot live;
   auto r = live.read_beneath("proc/self/mountinfo");
   INFO(r.message);
