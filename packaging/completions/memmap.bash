@@ -91,6 +91,21 @@ _memmap()
     snapshot)
       COMPREPLY=($(compgen -d -- "$cur") $(_memmap_tarballs "$cur"))
       compopt -o filenames 2>/dev/null ;;
+    fit)
+      # fit BDF BAR SIZE: a PCI function, then a BAR number; SIZE is free text.
+      local n=0 seen=""
+      for ((i = 1; i < COMP_CWORD; i++)); do
+        w=${COMP_WORDS[i]}
+        [[ $w == --root || $w == --iomem || $w == --ioports || $w == --lspci || $w == --color ]] && { ((i++)); continue; }
+        [[ $w == -* ]] && continue
+        [[ -n $seen ]] && ((n++))
+        [[ $w == fit ]] && seen=1
+      done
+      if ((n == 0)); then
+        COMPREPLY=($(compgen -W "$(_memmap_bdfs "$root")" -- "$cur"))
+      elif ((n == 1)); then
+        COMPREPLY=($(compgen -W "0 1 2 3 4 5" -- "$cur"))
+      fi ;;
     diff)
       COMPREPLY=($(compgen -W live -- "$cur") $(compgen -d -- "$cur") $(_memmap_tarballs "$cur"))
       compopt -o filenames 2>/dev/null ;;

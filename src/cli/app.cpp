@@ -68,6 +68,7 @@ run(int argc, char** argv)
   CommandList cmds;
   add_resource_commands(app, cmds);
   add_bar_commands(app, cmds);
+  add_fit_commands(app, cmds);
   add_iommu_commands(app, cmds);
   add_audit_commands(app, cmds);
   add_resolve_commands(app, cmds);

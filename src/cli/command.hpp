@@ -32,6 +32,7 @@ void add_audit_commands(CLI::App& app, CommandList& cmds);     // audit
 void add_resolve_commands(CLI::App& app, CommandList& cmds);   // resolve
 void add_iommu_commands(CLI::App& app, CommandList& cmds);     // iommu-groups
 void add_bar_commands(CLI::App& app, CommandList& cmds);       // bar, tree
+void add_fit_commands(CLI::App& app, CommandList& cmds);       // fit
 void add_map_commands(CLI::App& app, CommandList& cmds);       // map
 void add_trace_commands(CLI::App& app, CommandList& cmds);     // trace
 void add_snapshot_commands(CLI::App& app, CommandList& cmds);  // snapshot

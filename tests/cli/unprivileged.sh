@@ -18,6 +18,14 @@ cp "$memmap" "$tmp/memmap"; chmod 755 "$tmp/memmap"
 cp "$src/fixtures/trace/s2-6.12.trace.txt" "$tmp/trace.txt"; chmod 644 "$tmp/trace.txt"
 mkdir "$tmp/o"; chown nobody "$tmp/o" 2>/dev/null || chmod 777 "$tmp/o"
 
+# fit needs a function whose BAR0 is a memory BAR (the sysfs row's IORESOURCE_MEM flag).
+fit_bdf=00:00.0
+for d in /sys/bus/pci/devices/*; do
+  l=$(head -1 "$d/resource" 2>/dev/null) || continue
+  f=${l##* }
+  if [ -n "$f" ] && (( f & 0x200 )); then fit_bdf=${d##*/}; break; fi
+done
+
 # name;allowed exits;stderr must match (extended regex; for exit 3 the reason)|args
 table=(
   "summary;0;every address reads as zero;"
@@ -37,6 +45,7 @@ table=(
   "diff;0 1;every address reads as zero;diff $tmp/o/snap live"
   "audit;0 1;every address reads as zero;audit"
   "resolve;3;every address reads as zero;resolve 0x1000"
+  "fit;3;every address reads as zero;fit $fit_bdf 0 4K"
 )
 known=" "
 for row in "${table[@]}"; do known+="$(echo "$row" | cut -d';' -f4 | sed 's/^--json //' | cut -d' ' -f1) "; done
