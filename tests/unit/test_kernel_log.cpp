@@ -3,6 +3,7 @@
 // each comes from is named beside it (see src/pci/kernel_log.cpp for the functions).
 #include <catch2/catch.hpp>
 
+#include "support/temp_dir.hpp"
 #include <memmap/pci/kernel_log.hpp>
 #include <memmap/source/kernel_log.hpp>
 #include <memmap/source/sysroot.hpp>
@@ -50,16 +51,7 @@ fixture(std::string_view name)
   return fs::path(MEMMAP_SOURCE_DIR) / "fixtures/kernel-log" / name;
 }
 
-struct TempDir {
-  fs::path path;
-  TempDir()
-  {
-    std::string t = (fs::temp_directory_path() / "memmap-klog-XXXXXX").string();
-    REQUIRE(::mkdtemp(t.data()) != nullptr);
-    path = t;
-  }
-  ~TempDir() { fs::remove_all(path); }
-};
+using memmap::test::TempDir;
 
 } // namespace
 

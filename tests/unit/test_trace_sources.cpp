@@ -17,35 +17,14 @@
 #include <memmap/source/sysroot.hpp>
 #include <memmap/source/tracefs.hpp>
 
+#include "support/temp_dir.hpp"
+
 namespace fs = std::filesystem;
 using namespace memmap;
 
 namespace {
 
-struct TempRoot {
-  fs::path path;
-  TempRoot()
-  {
-    std::string t = (fs::temp_directory_path() / "memmap-trace-src-XXXXXX").string();
-    REQUIRE(::mkdtemp(t.data()) != nullptr);
-    path = t;
-  }
-  ~TempRoot()
-  {
-    std::error_code ec;
-    fs::remove_all(path, ec);
-  }
-  void write(const std::string& rel, const std::string& data) const
-  {
-    fs::create_directories((path / rel).parent_path());
-    std::ofstream(path / rel, std::ios::binary) << data;
-  }
-  void link(const std::string& rel, const std::string& target) const
-  {
-    fs::create_directories((path / rel).parent_path());
-    fs::create_symlink(target, path / rel);
-  }
-};
+using TempRoot = memmap::test::TempDir;
 
 } // namespace
 
