@@ -1,8 +1,8 @@
 // memmap fit BDF BAR SIZE: would a BAR of SIZE fit where the device sits now
-// (machine/fit.hpp), as text or JSON (render/fit.hpp).
+// (analyze/fit.hpp), as text or JSON (render/fit.hpp).
 #include "command.hpp"
 
-#include <memmap/machine/fit.hpp>
+#include <memmap/analyze/fit.hpp>
 #include <memmap/render/fit.hpp>
 #include <memmap/render/json.hpp>
 #include <memmap/util/hex.hpp>
@@ -63,7 +63,7 @@ tree_or_why(std::string& why, Load&& load)
 int
 run_fit(Context& ctx, const FitArgs& args)
 {
-  machine::FitRequest req;
+  analyze::FitRequest req;
   const auto bdf = model::parse_bdf(args.bdf);
   if (!bdf) {
     throw UsageError("BDF " + args.bdf + ": give a PCI address such as 0000:01:00.0 or 01:00.0");
@@ -72,15 +72,15 @@ run_fit(Context& ctx, const FitArgs& args)
   req.bar = parse_bar(args.bar);
   req.size = parse_size(args.size);
 
-  machine::FitInputs in;
+  analyze::FitInputs in;
   in.pci = &ctx.pci();
   ctx.report_pci_limits();
-  if (machine::fit_needs_ioports(req, *in.pci)) {
+  if (analyze::fit_needs_ioports(req, *in.pci)) {
     in.ioports = tree_or_why(in.ioports_why, [&]() -> const model::AddressSpace& { return ctx.ioports(); });
   } else {
     in.iomem = tree_or_why(in.iomem_why, [&]() -> const model::AddressSpace& { return ctx.iomem(); });
   }
-  const auto rep = machine::fit(req, in);
+  const auto rep = analyze::fit(req, in);
   if (rep.source_missing) {
     throw SourceError("fit: unknown: " + rep.why);  // exit 3, nothing on stdout
   }

@@ -4,9 +4,9 @@
 
 namespace memmap::render {
 
-using machine::FitChange;
-using machine::FitLevel;
-using machine::FitReport;
+using analyze::FitChange;
+using analyze::FitLevel;
+using analyze::FitReport;
 
 namespace {
 

@@ -1,10 +1,10 @@
-// machine::fit: the placement what-if on hand-built models. The window choice follows the
+// analyze::fit: the placement what-if on hand-built models. The window choice follows the
 // kernel's pbus_select_window_for_type() (drivers/pci/setup-bus.c); free space is what no
 // resource-tree region nor sibling BAR covers, at natural alignment; unknown stays unknown.
 #include <catch2/catch.hpp>
 
 #include <memmap/error.hpp>
-#include <memmap/machine/fit.hpp>
+#include <memmap/analyze/fit.hpp>
 #include <memmap/pci/device.hpp>
 #include <memmap/source/resource_tree.hpp>
 
@@ -87,13 +87,13 @@ struct Machine {
   }
   pci::Device& port() { return pci.devices[0]; }
   pci::Device& gpu() { return pci.devices[1]; }
-  machine::FitReport run(int bar_index, std::uint64_t size)
+  analyze::FitReport run(int bar_index, std::uint64_t size)
   {
     iomem = source::parse_resource_tree(iomem_text, "iomem", model::SpaceKind::cpu_physical);
-    machine::FitInputs in;
+    analyze::FitInputs in;
     in.pci = &pci;
     in.iomem = &iomem;
-    return machine::fit({"0000:01:00.0", bar_index, size}, in);
+    return analyze::fit({"0000:01:00.0", bar_index, size}, in);
   }
 };
 
@@ -144,15 +144,15 @@ TEST_CASE("fit: free space that is big enough but not naturally aligned does not
   REQUIRE(r.fits.has_value());
   CHECK_FALSE(*r.fits);
   CHECK(r.chain[0].largest_aligned == 128 * M);
-  const auto free = machine::free_ranges(0x4000000000, 0x403fffffff,
+  const auto free = analyze::free_ranges(0x4000000000, 0x403fffffff,
                                          {{0x4000000000, 0x4007ffffff},
                                           {0x4018000000, 0x4018ffffff},
                                           {0x4020000000, 0x403fffffff}});
   REQUIRE(free.size() == 2);
   CHECK(free[0] == std::make_pair<std::uint64_t, std::uint64_t>(0x4008000000, 0x4017ffffff));
   CHECK(free[0].second - free[0].first + 1 == 256 * M);  // big enough...
-  CHECK_FALSE(machine::aligned_slot(free[0].first, free[0].second, 256 * M, 256 * M, UINT64_MAX));
-  CHECK(machine::aligned_slot(free[0].first, free[0].second, 128 * M, 128 * M, UINT64_MAX)
+  CHECK_FALSE(analyze::aligned_slot(free[0].first, free[0].second, 256 * M, 256 * M, UINT64_MAX));
+  CHECK(analyze::aligned_slot(free[0].first, free[0].second, 128 * M, 128 * M, UINT64_MAX)
         == 0x4008000000ULL);
   // Packed by alignment (512M, the 256M BAR, 128M, 16M) everything takes 912M: the 1G window
   // is big enough, only what it holds must be re-assigned (pci=realloc); it need not grow.
@@ -285,10 +285,10 @@ TEST_CASE("fit: unknown stays unknown, never a guessed fit", "[fit]")
   SECTION("no CPU address map")
   {
     Machine m;
-    machine::FitInputs in;
+    analyze::FitInputs in;
     in.pci = &m.pci;
     in.iomem_why = "/proc/iomem: Permission denied";
-    const auto r = machine::fit({"0000:01:00.0", 1, 16 * M}, in);
+    const auto r = analyze::fit({"0000:01:00.0", 1, 16 * M}, in);
     CHECK_FALSE(r.fits.has_value());
     CHECK(r.why.find("Permission denied") != std::string::npos);
   }
@@ -309,10 +309,10 @@ TEST_CASE("fit: bad requests are usage errors", "[fit]")
   CHECK_THROWS_AS(m.run(1, 3 * M), UsageError);   // not a power of two
   CHECK_THROWS_AS(m.run(2, 16 * M), UsageError);  // the upper half of BAR1
   m.iomem = source::parse_resource_tree(m.iomem_text, "iomem", model::SpaceKind::cpu_physical);
-  machine::FitInputs in;
+  analyze::FitInputs in;
   in.pci = &m.pci;
   in.iomem = &m.iomem;
-  CHECK_THROWS_AS(machine::fit({"0000:09:00.0", 0, 16 * M}, in), UsageError);
+  CHECK_THROWS_AS(analyze::fit({"0000:09:00.0", 0, 16 * M}, in), UsageError);
 }
 
 TEST_CASE("fit: a device on a root bus is placed in the host bridge apertures", "[fit]")
@@ -328,10 +328,10 @@ TEST_CASE("fit: a device on a root bus is placed in the host bridge apertures", 
     "  a1000000-a1ffffff : 0000:00:02.0\n"
     "4000000000-7fffffffff : PCI Bus 0000:00\n",
     "iomem", model::SpaceKind::cpu_physical);
-  machine::FitInputs in;
+  analyze::FitInputs in;
   in.pci = &m.pci;
   in.iomem = &m.iomem;
-  const auto r = machine::fit({"0000:00:02.0", 0, 256 * M}, in);
+  const auto r = analyze::fit({"0000:00:02.0", 0, 256 * M}, in);
   REQUIRE(r.chain.size() == 1);
   CHECK(r.chain[0].host);
   CHECK(r.chain[0].need_below_4g);  // a 32-bit BAR: only the aperture below 4G

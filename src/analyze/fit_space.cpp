@@ -6,7 +6,7 @@
 #include <algorithm>
 #include <cstdio>
 
-namespace memmap::machine {
+namespace memmap::analyze {
 
 namespace fit_detail {
 
@@ -300,4 +300,4 @@ aligned_slot(std::uint64_t start, std::uint64_t end, std::uint64_t size, std::ui
   return slot;
 }
 
-} // namespace memmap::machine
+} // namespace memmap::analyze

@@ -1,8 +1,8 @@
-// Private to src/machine/fit*.cpp: the chain's working types and the placement arithmetic
+// Private to src/analyze/fit*.cpp: the chain's working types and the placement arithmetic
 // (fit_space.cpp) that fit.cpp composes.
 #pragma once
 
-#include <memmap/machine/fit.hpp>
+#include <memmap/analyze/fit.hpp>
 
 #include <cstdint>
 #include <optional>
@@ -14,7 +14,7 @@ namespace memmap::pci {
 struct Device;
 }
 
-namespace memmap::machine::fit_detail {
+namespace memmap::analyze::fit_detail {
 
 using Range = std::pair<std::uint64_t, std::uint64_t>;
 using model::Region;
@@ -74,4 +74,4 @@ void evaluate(const Eval& ev, Win& w, const Region* skip, std::optional<Range> s
 std::optional<std::pair<std::uint64_t, std::uint64_t>> grown_size(const Win& w, const Region* skip,
                                                                    std::uint64_t granule);
 
-} // namespace memmap::machine::fit_detail
+} // namespace memmap::analyze::fit_detail

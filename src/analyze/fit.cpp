@@ -1,7 +1,7 @@
-// memmap fit: the placement what-if (include/memmap/machine/fit.hpp): the chain of windows
+// memmap fit: the placement what-if (include/memmap/analyze/fit.hpp): the chain of windows
 // the kernel would use and the change that makes a BAR fit. The arithmetic on the resource
 // tree is in fit_space.cpp.
-#include <memmap/machine/fit.hpp>
+#include <memmap/analyze/fit.hpp>
 
 #include "fit_detail.hpp"
 
@@ -10,7 +10,7 @@
 
 #include <algorithm>
 
-namespace memmap::machine {
+namespace memmap::analyze {
 
 using namespace fit_detail;
 
@@ -407,4 +407,4 @@ fit(const FitRequest& req, const FitInputs& in)
   return rep;
 }
 
-} // namespace memmap::machine
+} // namespace memmap::analyze

@@ -19,7 +19,7 @@ namespace memmap::pci {
 struct PciModel;
 }
 
-namespace memmap::machine {
+namespace memmap::analyze {
 
 struct FitInputs {
   // A null source was not read; its *_why says why.
@@ -118,4 +118,4 @@ std::optional<std::uint64_t> aligned_slot(std::uint64_t start, std::uint64_t end
                                           std::uint64_t size, std::uint64_t align,
                                           std::uint64_t limit);
 
-} // namespace memmap::machine
+} // namespace memmap::analyze
