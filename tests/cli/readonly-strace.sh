@@ -49,6 +49,11 @@ table=(
   "audit|0 1|$tmp/audit.xml|audit --junit $tmp/audit.xml"
   "resolve|0 1||resolve 0x1000"
 )
+# fit needs a device with a BAR 0: the first one sysfs lists with a non-zero first resource row.
+for d in /sys/bus/pci/devices/*; do
+  read -r b0 _ <"$d/resource" 2>/dev/null || continue
+  [ "$b0" != 0x0000000000000000 ] && { table+=("fit|0 1 3||fit ${d##*/} 0 1M"); break; }
+done
 known=" "
 for row in "${table[@]}"; do known+="$(echo "$row" | cut -d'|' -f4 | sed 's/^--json //' | cut -d' ' -f1) "; done
 # Subcommands memmap has (its --help), so that a command missing from the table runs bare.
