@@ -1,9 +1,11 @@
 #include <memmap/analyze/audit.hpp>
 
+#include <memmap/error.hpp>
 #include <memmap/pci/device.hpp>
 
 #include <algorithm>
 #include <map>
+#include <string_view>
 #include <tuple>
 #include <fmt/format.h>
 
@@ -107,11 +109,6 @@ missing_source(const AuditSources& s, Needs n)
   return nullptr;
 }
 
-int
-rank(Severity s)
-{
-  return s == Severity::error ? 0 : s == Severity::warning ? 1 : 2;
-}
 
 // Which findings follow from which, about the same BAR (or ROM): the effect is named first,
 // then the causes it can have, most fundamental first.
@@ -219,8 +216,8 @@ run_audit(const AuditSources& src, const std::set<std::string>& only,
   res.nothing_checked = res.checks_run.empty() || (!looked && !asked_any_only);
   std::stable_sort(res.findings.begin(), res.findings.end(),
                    [](const Finding& a, const Finding& b) {
-                     if (rank(a.severity) != rank(b.severity)) {
-                       return rank(a.severity) < rank(b.severity);
+                     if (severity_rank(a.severity) != severity_rank(b.severity)) {
+                       return severity_rank(a.severity) < severity_rank(b.severity);
                      }
                      if (a.id != b.id) {
                        return a.id < b.id;
@@ -243,9 +240,67 @@ judge(const AuditResult& res, Severity threshold, const std::vector<std::string>
     }
   }
   for (const auto& f : res.findings) {
-    v.reaching_threshold += rank(f.severity) <= rank(threshold) ? 1 : 0;
+    v.reaching_threshold += reaches(f.severity, threshold) ? 1 : 0;
   }
   return v;
+}
+
+int
+severity_rank(Severity s)
+{
+  return s == Severity::error ? 0 : s == Severity::warning ? 1 : 2;
+}
+
+bool
+reaches(Severity s, Severity threshold)
+{
+  return severity_rank(s) <= severity_rank(threshold);
+}
+
+const char*
+to_text(Needs n)
+{
+  switch (n) {
+  case Needs::any: return "whatever is readable";
+  case Needs::iomem: return "/proc/iomem";
+  case Needs::ioports: return "/proc/ioports";
+  case Needs::pci: return "PCI devices";
+  case Needs::iommu: return "IOMMU groups";
+  case Needs::pci_and_iomem: return "PCI devices, /proc/iomem";
+  case Needs::pci_and_iommu: return "PCI devices, IOMMU groups";
+  }
+  return "";
+}
+
+std::set<std::string>
+parse_baseline(const std::string& text, const std::string& name)
+{
+  std::set<std::string> fps;
+  std::size_t pos = 0;
+  int n = 0;
+  while (pos < text.size()) {
+    const std::size_t eol = std::min(text.find('\n', pos), text.size());
+    const std::string_view line(text.data() + pos, eol - pos);
+    pos = eol + 1;
+    ++n;
+    if (line.empty() || line[0] == '#') {
+      continue;
+    }
+    const std::string tok(line.substr(0, line.find_first_of(" \t")));
+    if (tok.size() != 16 || tok.find_first_not_of("0123456789abcdef") != std::string::npos) {
+      throw InputError(fmt::format("{}:{}: expected a 16-digit fingerprint, got '{}'", name, n,
+                                   tok.substr(0, 40)));
+    }
+    fps.insert(tok);
+  }
+  return fps;
+}
+
+std::size_t
+drop_known(AuditResult& res, const std::set<std::string>& known)
+{
+  return std::erase_if(res.findings,
+                       [&](const Finding& f) { return known.count(f.fingerprint) > 0; });
 }
 
 } // namespace memmap::analyze

@@ -1,7 +1,7 @@
 // Checks on who claims a device's BARs in /proc/iomem.
 #include <memmap/analyze/audit.hpp>
 
-#include <memmap/machine/passthrough.hpp>
+#include <memmap/analyze/foreign_claims.hpp>
 
 #include <fmt/format.h>
 #include <algorithm>
@@ -19,8 +19,8 @@ namespace {
 void
 check_foreign_claim(const AuditSources& s, std::vector<Finding>& out)
 {
-  const auto claims = machine::find_foreign_claims(*s.iomem, s.pci);
-  std::map<std::tuple<std::string, int, std::uint64_t>, std::vector<const machine::ForeignClaim*>>
+  const auto claims = find_foreign_claims(*s.iomem, s.pci);
+  std::map<std::tuple<std::string, int, std::uint64_t>, std::vector<const ForeignClaim*>>
     by_bar;
   for (const auto& c : claims) {
     // Keyed by the BAR; a device line the PCI model does not place is keyed by its start.

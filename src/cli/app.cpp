@@ -3,11 +3,11 @@
 #include <memmap/error.hpp>
 #include <memmap/render/control_filter.hpp>
 #include <memmap/render/format.hpp>
+#include <memmap/source/files.hpp>
 
 #include "command.hpp"
 
 #include <cstdio>
-#include <filesystem>
 #include <iostream>
 #include <sstream>
 
@@ -100,7 +100,7 @@ run(int argc, char** argv)
   if (const int rc = unpack_root_tarball(opts, unpacked_root); rc != 0) {
     return rc;
   }
-  if (!opts.root.empty() && !std::filesystem::is_directory(opts.root)) {
+  if (!opts.root.empty() && !source::is_directory(opts.root)) {
     std::cerr << "memmap: --root " << opts.root << ": not a directory (a captured sysroot "
               << "holds proc/ and sys/)\n"
               << "Try 'memmap --help' for more information.\n";

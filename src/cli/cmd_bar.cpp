@@ -3,8 +3,8 @@
 #include "command.hpp"
 
 #include <memmap/error.hpp>
+#include <memmap/machine/pci_joins.hpp>
 #include <memmap/render/json.hpp>
-#include <memmap/pci/loader.hpp>
 #include <memmap/pci/selector.hpp>
 #include <memmap/render/pci.hpp>
 
@@ -20,53 +20,6 @@ struct BarArgs {
   std::string ids;        // -d
   bool wake = false;
 };
-
-// The highest System RAM byte, for the DMA-mask comparison.
-std::optional<std::uint64_t>
-highest_ram(const model::AddressSpace& space)
-{
-  std::optional<std::uint64_t> top;
-  space.walk([&](const model::Region& r, const auto&) {
-    if (r.kind == model::RegionKind::system_ram && (!top || r.end > *top)) {
-      top = r.end;
-    }
-  });
-  return top;
-}
-
-// Cross-reference the model with the address maps the plan gives for the same machine
-// (Context::plan). A map that cannot be read, or that the plan has none of, is said once and
-// left out.
-render::BarRenderContext
-cross_reference(Context& ctx, pci::PciModel& model)
-{
-  render::BarRenderContext rc;
-  const model::AddressSpace* iomem = nullptr;
-  const model::AddressSpace* ioports = nullptr;
-  try {
-    iomem = &ctx.iomem();
-  } catch (const std::exception& e) {
-    ctx.notice(std::string("no /proc/iomem cross-reference: ") + e.what());
-  }
-  try {
-    ioports = &ctx.ioports();
-  } catch (const std::exception& e) {
-    ctx.notice(std::string("no /proc/ioports cross-reference: ") + e.what());
-  }
-  if (iomem && iomem->addresses_hidden) {
-    iomem = nullptr;
-  }
-  if (ioports && ioports->addresses_hidden) {
-    ioports = nullptr;
-  }
-  pci::cross_reference(model, iomem, ioports);
-  rc.iomem_known = iomem != nullptr;
-  rc.ioports_known = ioports != nullptr;
-  if (iomem) {
-    rc.highest_ram = highest_ram(*iomem);
-  }
-  return rc;
-}
 
 int
 run_bar(Context& ctx, const BarArgs& args)
@@ -86,7 +39,8 @@ run_bar(Context& ctx, const BarArgs& args)
   // The model is annotated in place with the cross-reference; the Context keeps it loaded.
   auto& model = ctx.pci();
   ctx.report_pci_limits();
-  const auto rc = cross_reference(ctx, model);
+  const auto x = machine::cross_reference_maps(ctx.machine(), model);
+  const render::BarRenderContext rc{x.highest_ram, x.iomem_known, x.ioports_known};
 
   std::vector<const pci::Device*> devices;
   for (const auto& d : model.devices) {

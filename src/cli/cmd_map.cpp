@@ -3,15 +3,12 @@
 
 #include <memmap/error.hpp>
 #include <memmap/render/json.hpp>
-#include <memmap/pci/device.hpp>
+#include <memmap/render/machine_labels.hpp>
 #include <memmap/render/map_html.hpp>
 #include <memmap/render/map_layout.hpp>
 #include <memmap/render/map_svg.hpp>
 #include <memmap/render/map_text.hpp>
 
-#include <cerrno>
-#include <cstring>
-#include <fstream>
 #include <unistd.h>
 
 namespace memmap::cli {
@@ -41,124 +38,6 @@ constexpr const char* k_footer =
   "  memmap map --svg map.svg --html map.html a picture to attach to a bug report\n"
   "  memmap --root DIR map --width 120        a captured machine";
 
-void
-write_file(const std::string& path, const std::string& what,
-           const std::function<void(std::ostream&)>& render, Context& ctx)
-{
-  if (path == "-") {
-    render(ctx.out());
-    return;
-  }
-  std::ofstream f(path, std::ios::binary | std::ios::trunc);
-  if (!f) {
-    throw UsageError(what + " " + path + ": cannot write: " + std::strerror(errno));
-  }
-  render(f);
-  f.flush();
-  if (!f) {
-    throw UsageError(what + " " + path + ": write failed: " + std::strerror(errno));
-  }
-}
-
-// The BAR index of `d` whose CPU range is exactly start-end: 0-5, 6 for the ROM, 7 + n for
-// the aperture of VF BAR n (the kernel's resource numbering, as Region::owner.bar).
-std::optional<int>
-bar_index(const pci::Device& d, std::uint64_t start, std::uint64_t end)
-{
-  const auto same = [&](std::optional<std::uint64_t> cpu, std::optional<std::uint64_t> bus,
-                        std::optional<std::uint64_t> size) {
-    const auto at = cpu ? cpu : bus;
-    return at && size && *size != 0 && *at == start && *size - 1 == end - start;
-  };
-  for (const auto& b : d.bars) {
-    if (same(b.cpu_address, b.bus_address, b.size)) {
-      return b.index;
-    }
-  }
-  if (d.rom && same(d.rom->cpu_address, d.rom->bus_address, d.rom->size)) {
-    return 6;
-  }
-  if (d.sriov) {
-    for (std::size_t i = 0; i < d.sriov->vf_bars.size(); ++i) {
-      const auto& b = d.sriov->vf_bars[i];
-      if (same(b.cpu_address, std::nullopt, d.sriov->vf_apertures[i])) {
-        return 7 + b.index;
-      }
-    }
-  }
-  return std::nullopt;
-}
-
-// The host-bridge translation (CPU - bus) of the BARs and bridge windows inside `window`,
-// when the model knows both addresses, they differ, and every such BAR agrees.
-std::optional<std::int64_t>
-window_offset(const pci::PciModel& pcim, const model::Region& window)
-{
-  std::optional<std::int64_t> found;
-  bool conflict = false;
-  const auto note = [&](std::optional<std::uint64_t> cpu, std::optional<std::uint64_t> bus) {
-    if (!cpu || !bus || *cpu < window.start || *cpu > window.end) {
-      return;
-    }
-    const auto off = static_cast<std::int64_t>(*cpu - *bus);
-    if (found && *found != off) {
-      conflict = true;
-    }
-    found = found.value_or(off);
-  };
-  for (const auto& d : pcim.devices) {
-    for (const auto& b : d.bars) {
-      if (b.kind == pci::BarKind::mem) {
-        note(b.cpu_address, b.bus_address);
-      }
-    }
-    for (const auto& w : d.windows) {
-      if (const auto r = w.bus_range(); r && w.kind != pci::WindowKind::io) {
-        note(w.cpu_start, r->first);
-      }
-    }
-  }
-  if (conflict || !found || *found == 0) {
-    return std::nullopt;
-  }
-  return found;
-}
-
-// Names and drivers from sysfs; with the PCI model also NUMA node, IOMMU group, BAR
-// indexes and host-bridge offsets (the model is left out when it cannot be loaded).
-render::MapSources
-map_sources(Context& ctx)
-{
-  render::MapSources sources = render::map_sources_from(ctx.device_lookup());
-  const pci::PciModel* pcim = ctx.pci_for_labels();
-  if (pcim == nullptr) {
-    return sources;
-  }
-  sources.device = [pcim, fallback = sources.device](
-                     const std::string& bdf) -> std::optional<render::MapDeviceInfo> {
-    auto info = fallback ? fallback(bdf) : std::nullopt;
-    const pci::Device* d = pcim->find(bdf);
-    if (d == nullptr) {
-      return info;
-    }
-    if (!info) {
-      info = render::MapDeviceInfo{d->name, d->driver, std::nullopt, std::nullopt};
-    }
-    info->numa_node = d->numa_node;
-    info->iommu_group = d->iommu_group;
-    return info;
-  };
-  sources.bar = [pcim](const std::string& bdf, std::uint64_t start,
-                        std::uint64_t end) -> std::optional<int> {
-    const pci::Device* d = pcim->find(bdf);
-    return d ? bar_index(*d, start, end) : std::nullopt;
-  };
-  sources.bus_offset = [pcim](const model::Region& window) {
-    return window_offset(*pcim, window);
-  };
-  return sources;
-}
-
 int
 run_map(const MapArgs& args, Context& ctx)
 {
@@ -175,16 +54,15 @@ run_map(const MapArgs& args, Context& ctx)
   opts.filter = args.filter;
 
   const auto& space = ctx.iomem();
-  const render::MapSources sources = map_sources(ctx);
+  const render::MapSources sources = render::map_sources(ctx.device_lookup(), ctx.pci_for_labels());
   const auto layout = render::layout_map(space, opts, sources);
 
   if (!args.svg.empty()) {
-    write_file(args.svg, "--svg", [&](std::ostream& o) { render::render_map_svg(layout, o); },
-               ctx);
+    write_output(ctx, args.svg, "--svg", [&](std::ostream& o) { render::render_map_svg(layout, o); });
   }
   if (!args.html.empty()) {
-    write_file(args.html, "--html", [&](std::ostream& o) { render::render_map_html(layout, o); },
-               ctx);
+    write_output(ctx, args.html, "--html",
+                 [&](std::ostream& o) { render::render_map_html(layout, o); });
   }
   if (!args.svg.empty() || !args.html.empty()) {
     return 0;

@@ -1,12 +1,10 @@
 // memmap resolve ADDR: every region that contains an address, in its own address space.
-// Loads the sources the plan gives, then machine::resolve and render/resolve do the rest.
+// machine/resolve loads the sources the plan gives and resolves; render/resolve writes.
 #include "command.hpp"
 
 #include <memmap/error.hpp>
-#include <memmap/iommu/groups.hpp>
 #include <memmap/machine/resolve.hpp>
 #include <memmap/render/resolve.hpp>
-#include <memmap/source/memory_blocks.hpp>
 #include <memmap/util/hex.hpp>
 
 #include <fmt/format.h>
@@ -48,34 +46,11 @@ run_resolve(Context& ctx, const ResolveArgs& a)
     throw UsageError(fmt::format("resolve {}: not a hexadecimal address (e.g. 0xfb001234)",
                                  a.address));
   }
-  machine::ResolveInputs in;
-  std::optional<iommu::IommuState> iommu;
-  if (space == machine::Space::iova) {
-    iommu = iommu::read_iommu_state(ctx.sysfs());
-    in.group = iommu->find(a.group);
-    if (!in.group) {
-      throw UsageError(fmt::format("resolve --group {}: no such IOMMU group", a.group));
-    }
-  } else {
-    if (space != machine::Space::io_port) {
-      in.iomem = load_or_why(in.iomem_why, [&]() -> auto& { return ctx.iomem(); });
-    } else {
-      in.ioports =
-        load_or_why(in.ioports_why, [&]() -> auto& { return ctx.ioports(); });
-    }
-    in.pci = load_or_why(in.pci_why, [&]() -> auto& { return ctx.pci(); });
-    if (ctx.plan().available(machine::Part::sysfs)) {
-      const source::SysRoot* root = &ctx.sysfs();
-      in.numa_node = [root](std::uint64_t x) { return source::numa_node_of(*root, x); };
-    } else {
-      in.numa_why = "sysfs not read: the files given describe another machine";
-    }
-  }
-  const auto report = machine::resolve(*addr, space, in);
+  machine::ResolveSources src;
+  machine::load_resolve_sources(ctx.machine(), space, a.group, src);
+  const auto report = machine::resolve(*addr, space, src.in);
   if (report.inconclusive) {
-    const std::string why = report.space == machine::Space::pci_bus ? report.pci_why
-                            : report.tree                        ? report.tree->why_not
-                                                                 : std::string();
+    const std::string why = machine::inconclusive_why(report);
     ctx.err() << fmt::format("memmap: resolve {:#x}: not found, and the source that would hold "
                              "it was not searched: {}\n",
                              *addr, why);

@@ -6,6 +6,7 @@
 #include <memmap/render/json.hpp>
 #include <memmap/render/format.hpp>
 #include <memmap/snapshot/capture.hpp>
+#include <memmap/source/files.hpp>
 
 #include <ctime>
 #include <iostream>
@@ -33,11 +34,7 @@ run_snapshot(Context& ctx, const SnapshotArgs& args)
   const auto& root = ctx.root();
   if (!root.is_live()) {
     // Refuse to write the copy inside the tree being copied.
-    std::error_code ec;
-    const auto src = std::filesystem::weakly_canonical(root.prefix(), ec);
-    const auto dst = std::filesystem::weakly_canonical(args.out, ec);
-    const auto rel = dst.lexically_relative(src);
-    if (!rel.empty() && *rel.begin() != "..") {
+    if (source::is_within(args.out, root.prefix())) {
       throw UsageError(fmt::format("{}: is inside the sysroot being copied ({})", args.out,
                                    root.prefix().string()));
     }
@@ -104,8 +101,7 @@ run_snapshot(Context& ctx, const SnapshotArgs& args)
 int
 unpack_root_tarball(GlobalOptions& opts, std::unique_ptr<source::UnpackedSnapshot>& guard)
 {
-  std::error_code ec;
-  if (opts.root.empty() || !std::filesystem::is_regular_file(opts.root, ec)) {
+  if (opts.root.empty() || !source::is_regular_file(opts.root)) {
     return 0;
   }
   try {

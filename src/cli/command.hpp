@@ -11,6 +11,7 @@
 
 #include <memmap/analyze/audit.hpp>
 #include <memmap/iommu/groups.hpp>
+#include <memmap/machine/audit.hpp>
 
 #include <memmap/source/archive.hpp>
 
@@ -42,16 +43,18 @@ void add_diff_commands(CLI::App& app, CommandList& cmds);      // diff
 // Returns 0, or the exit status after printing why not (cmd_snapshot.cpp).
 int unpack_root_tarball(GlobalOptions& opts, std::unique_ptr<source::UnpackedSnapshot>& guard);
 
-// What audit reads, loaded once (also for memmap diff's audit section). `iommu` owns the
-// IOMMU state `src.iommu` points into, so it is filled in place and never copied.
-struct AuditModel {
-  analyze::AuditSources src;
-  std::optional<iommu::IommuState> iommu;
-  AuditModel() = default;
-  AuditModel(const AuditModel&) = delete;
-  AuditModel& operator=(const AuditModel&) = delete;
-};
-void load_audit_model(Context& ctx, AuditModel& out);
+// What audit reads, loaded once (also for memmap diff's audit section): machine/audit.hpp.
+using AuditModel = machine::AuditModel;
+inline void
+load_audit_model(Context& ctx, AuditModel& out)
+{
+  machine::load_audit_model(ctx.machine(), out);
+}
+
+// Write an output file the user named (map --svg FILE, --html FILE): "-" is stdout; a file
+// that cannot be written is bad usage (UsageError, exit 2).
+void write_output(Context& ctx, const std::string& path, const std::string& what,
+                  const std::function<void(std::ostream&)>& write);
 
 // The no-subcommand summary.
 int run_summary(Context& ctx);

@@ -1,16 +1,13 @@
-// What every command gets: the global options, the sources, output streams and lazily
-// loaded parts of the model. Private to the CLI (not installed).
+// The command-line side of a run: global options, streams, styles and the machine.
+// Private to the CLI (not installed).
 #pragma once
 
 #include <iosfwd>
 #include <map>
-#include <memory>
-#include <optional>
-#include <set>
 #include <string>
 
 #include <memmap/error.hpp>
-#include <memmap/machine/sources.hpp>
+#include <memmap/machine/machine.hpp>
 #include <memmap/model/address_space.hpp>
 #include <memmap/pci/device.hpp>
 #include <memmap/render/format.hpp>
@@ -30,99 +27,54 @@ struct GlobalOptions {
   std::string color = "auto";
 };
 
-// A source that could not be read: kept so the summary can say what is missing and why.
-struct Unavailable {
-  std::string what;    // "/proc/ioports"
-  std::string reason;  // "Permission denied"
-};
-
+// What every command gets: the global options, the output streams and styles, and the
+// machine (machine::Machine), whose lazily loaded parts the methods below forward to.
 class Context {
 public:
   Context(GlobalOptions opts, std::ostream& out, std::ostream& err);
+  Context(const Context&) = delete;
+  Context& operator=(const Context&) = delete;
 
   const GlobalOptions& options() const { return m_opts; }
-  // The root memmap reads from: / or --root DIR. For the machine's own files use sysfs(),
-  // which honours the same-machine rule; root() is for what is always this root's (tracefs,
-  // snapshot, the manifest).
-  const source::SysRoot& root() const { return m_root; }
-  // Where each part of the model comes from: the one same-machine rule (machine::SourcePlan).
-  const machine::SourcePlan& plan() const { return m_plan; }
-  // The root's sysfs and other files (IOMMU groups, NUMA, USB, mounts), when they describe the
-  // same machine as the other sources; throws SourceError saying why not (files given
-  // without --root describe another machine).
-  const source::SysRoot& sysfs() const;
+  machine::Machine& machine() { return m_machine; }
   std::ostream& out() { return m_out; }
   std::ostream& err() { return m_err; }
   const render::Style& style() const { return m_style; }
   const render::Style& err_style() const { return m_err_style; }
 
   // A one-time note on stderr ("memmap: MSG"); the same text is printed once per run.
-  void notice(const std::string& msg);
+  void notice(const std::string& msg) { m_machine.notice(msg); }
 
-  // The resource trees. Throw SourceError / InputError as the parser does, SourceError when
-  // the plan has no source for them; a hidden-address view (non-root) prints its notice once
-  // and is returned as is.
-  const model::AddressSpace& iomem();
-  const model::AddressSpace& ioports();
-
-  // Names and drivers of PCI devices from sysfs (empty when sysfs is absent).
-  const std::map<std::string, source::DeviceBrief>& device_briefs();
-  const source::PciNames& pci_names();
+  // Forwarders to machine::Machine (see there). root() is / or --root DIR; for the machine's
+  // own files use sysfs(), which honours the same-machine rule (plan()).
+  const source::SysRoot& root() const { return m_machine.root(); }
+  const machine::SourcePlan& plan() const { return m_machine.plan(); }
+  const source::SysRoot& sysfs() const { return m_machine.sysfs(); }
+  const model::AddressSpace& iomem() { return m_machine.iomem(); }
+  const model::AddressSpace& ioports() { return m_machine.ioports(); }
+  const std::map<std::string, source::DeviceBrief>& device_briefs()
+  {
+    return m_machine.device_briefs();
+  }
+  const source::PciNames& pci_names() { return m_machine.pci_names(); }
+  const pci::PciModel* pci_for_labels() { return m_machine.pci_for_labels(); }
+  pci::PciModel& pci() { return m_machine.pci(); }
+  void report_pci_limits() { m_machine.report_pci_limits(); }
+  void set_pci_wake(bool wake) { m_machine.set_pci_wake(wake); }
+  void set_pci_addresses(bool addresses) { m_machine.set_pci_addresses(addresses); }
+  // Names, drivers and BAR spans for labelling a listing (render::device_lookup).
   render::DeviceLookup device_lookup();
-  // The PCI model for labelling a listing (device_lookup, memmap map): null when it cannot be
-  // loaded (no PCI sysfs, a malformed source) or the plan has none (a single --iomem/--ioports
-  // file without --lspci).
-  const pci::PciModel* pci_for_labels();
-
-  // The PCI model through libpci: the --lspci dump if given, else ROOT/sys/bus/pci (live or
-  // --root). Loaded once; throws SourceError/InputError as pci::load_* do, SourceError when
-  // the plan has no PCI source.
-  pci::PciModel& pci();  // non-const: commands annotate it (pci::cross_reference)
-  // The one-time notices about what the PCI model could not see (truncated config space,
-  // sleeping functions); for the commands that show config-space details.
-  void report_pci_limits();
-  // Read config space of functions in D3cold too (bar/tree --wake); call before pci().
-  void set_pci_wake(bool wake) { m_pci_wake = wake; }
-  // Load identity, driver and topology only (pci::LoadOptions::addresses); call before pci().
-  void set_pci_addresses(bool addresses) { m_pci_addresses = addresses; }
 
 private:
-  const model::AddressSpace& load_tree(std::optional<model::AddressSpace>& slot,
-                                       model::SpaceKind kind);
-
   GlobalOptions m_opts;
-  source::SysRoot m_root;
-  machine::SourcePlan m_plan;
   std::ostream& m_out;
   std::ostream& m_err;
   render::Style m_style;
   render::Style m_err_style;
-  std::set<std::string> m_noticed;
-  std::optional<model::AddressSpace> m_iomem;
-  std::optional<model::AddressSpace> m_ioports;
-  std::unique_ptr<source::PciNames> m_names;
-  std::optional<std::map<std::string, source::DeviceBrief>> m_briefs;
-  std::optional<pci::PciModel> m_pci;
-  bool m_pci_wake = false;
-  bool m_pci_addresses = true;
-  bool m_pci_failed = false;  // a load for labels failed; do not retry
+  machine::Machine m_machine;
 };
 
-// A source for a report, or null with the reason it is missing in `why` (a report that
-// degrades says it: text and JSON not_searched / checks not run). `fn` returns a reference
-// from the Context (ctx.pci(), ctx.iomem() ...); other exceptions propagate.
-template <typename Load>
-auto
-load_or_why(std::string& why, Load&& fn) -> decltype(&fn())
-{
-  try {
-    return &fn();
-  } catch (const SourceError& e) {
-    why = e.what();
-  } catch (const InputError& e) {
-    why = e.what();
-  }
-  return nullptr;
-}
+// A source for a report, or null with the reason in `why` (machine/machine.hpp).
+using machine::load_or_why;
 
 } // namespace memmap::cli

@@ -65,6 +65,8 @@ struct AuditSources {
 };
 
 enum class Needs { any, iomem, ioports, pci, iommu, pci_and_iomem, pci_and_iommu };
+// What a check needs, for people: "/proc/iomem", "PCI devices, IOMMU groups", ...
+const char* to_text(Needs n);
 
 struct Check {
   const char* id;
@@ -106,6 +108,19 @@ std::string fingerprint(const Finding& f);
 
 // "error" -> Severity::error etc.; nullopt for other words.
 std::optional<Severity> parse_severity(const std::string& s);
+
+// The order findings are listed in: error 0, warning 1, info 2 (lower is more severe).
+int severity_rank(Severity s);
+// True when a finding of severity `s` reaches --fail-on `threshold`.
+bool reaches(Severity s, Severity threshold);
+
+// A baseline file (--baseline): one 16-hex-digit fingerprint per line, anything after the
+// first blank or tab ignored; empty lines and lines starting with '#' skipped. `name` names
+// the file in messages. Throws InputError "NAME:LINE: ..." on any other line.
+std::set<std::string> parse_baseline(const std::string& text, const std::string& name);
+
+// Drop the findings whose fingerprint `known` lists; returns how many were dropped.
+std::size_t drop_known(AuditResult& res, const std::set<std::string>& known);
 
 // Checks register through these (one function per check family, src/analyze/checks_*.cpp).
 void add_iomem_checks(std::vector<Check>& out);

@@ -1,7 +1,8 @@
 // memmap resolve as data: everything that contains one address, in the address space the
 // address belongs to. A memory address never matches an I/O BAR, window or port; a bus
 // address is shown with the CPU address it corresponds to; what could not be searched is
-// said. Pure: the caller loads the sources (cli/cmd_resolve.cpp), render/resolve writes it.
+// said. resolve() is pure; load_resolve_sources reads what it needs from the machine
+// (src/machine/resolve_load.cpp); render/resolve writes the report.
 #pragma once
 
 #include <cstdint>
@@ -10,13 +11,11 @@
 #include <string>
 #include <vector>
 
+#include <memmap/iommu/groups.hpp>
 #include <memmap/model/address_space.hpp>
 
 namespace memmap::pci {
 struct PciModel;
-}
-namespace memmap::iommu {
-struct Group;
 }
 
 namespace memmap::machine {
@@ -116,5 +115,24 @@ struct ResolveReport {
 };
 
 ResolveReport resolve(std::uint64_t address, Space space, const ResolveInputs& in);
+
+class Machine;
+
+// What resolve reads, from the machine. Owns the IOMMU state `in.group` points into.
+struct ResolveSources {
+  std::optional<iommu::IommuState> iommu;
+  ResolveInputs in;
+  ResolveSources() = default;
+  ResolveSources(const ResolveSources&) = delete;
+  ResolveSources& operator=(const ResolveSources&) = delete;
+};
+
+// Load the sources the plan gives for an address in `space`: --iova reads the IOMMU group
+// `group` (UsageError when there is no such group); the others the resource tree of the
+// space, the PCI model and the NUMA node of RAM (each null with its *_why when not read).
+void load_resolve_sources(Machine& m, Space space, int group, ResolveSources& out);
+
+// Why an inconclusive report's main source was not searched.
+std::string inconclusive_why(const ResolveReport& r);
 
 } // namespace memmap::machine
