@@ -1,4 +1,5 @@
 // memmap audit: every check over every space, for people and for CI.
+#include "columns.hpp"
 #include "command.hpp"
 
 #include <memmap/analyze/audit.hpp>
@@ -53,7 +54,7 @@ write_result_file(const std::string& path, const std::function<void(std::ostream
 }
 
 int
-run_audit_cmd(Context& ctx, const AuditArgs& a)
+run_audit_cmd(Context& ctx, const AuditArgs& a, const render::Columns& cols)
 {
   if (a.list_checks) {
     render::render_check_list(ctx.out());
@@ -95,7 +96,7 @@ run_audit_cmd(Context& ctx, const AuditArgs& a)
   } else if (format == "prometheus") {
     render::render_audit_prometheus(res, render::prometheus_extra(src), ctx.out());
   } else {
-    render::render_audit_text(res, threshold, ctx.style(), ctx.out());
+    render::render_audit_text(res, threshold, ctx.style(), ctx.out(), cols);
   }
   const auto verdict = analyze::judge(res, threshold, a.require);
   if (verdict.nothing_checked) {
@@ -147,7 +148,10 @@ add_audit_commands(CLI::App& app, CommandList& cmds)
               "Examples: memmap audit    memmap audit --fail-on warning --junit audit.xml\n"
               "          memmap --root SNAPSHOT audit --json    memmap audit --write-baseline known.txt\n"
               "          memmap audit --format prometheus > /var/lib/node_exporter/textfile/memmap.prom");
-  cmds.push_back({sub, [a](Context& ctx) { return run_audit_cmd(ctx, *a); }});
+  auto cols = add_column_options(sub, render::audit_table());
+  cmds.push_back({sub, [a, cols](Context& ctx) {
+                    return cols->listed(ctx) ? 0 : run_audit_cmd(ctx, *a, cols->columns());
+                  }});
 }
 
 } // namespace memmap::cli

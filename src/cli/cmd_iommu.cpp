@@ -1,5 +1,6 @@
 // memmap iommu-groups: the IOMMU groups, why devices share one, and the passthrough pre-flight.
 // machine/iommu_report loads and decides; render/iommu writes.
+#include "columns.hpp"
 #include "command.hpp"
 
 #include <memmap/machine/iommu_report.hpp>
@@ -39,7 +40,7 @@ run_preflight(Context& ctx, const std::string& sel)
 }
 
 int
-run_listing(Context& ctx)
+run_listing(Context& ctx, const render::Columns& cols)
 {
   machine::IommuSources s;
   const auto run = machine::run_listing(ctx.machine(), s);
@@ -47,7 +48,7 @@ run_listing(Context& ctx)
     render::write_json(ctx.out(), render::iommu_groups_to_json(s.state, run.listing));
   } else {
     render::render_iommu_groups_text(s.state, run.listing, names_of(ctx), ctx.style(),
-                                     ctx.out());
+                                     ctx.out(), cols);
   }
   if (!run.notice.empty()) {
     ctx.notice(run.notice);
@@ -76,8 +77,13 @@ add_iommu_commands(CLI::App& app, CommandList& cmds)
               "2 bad usage or malformed files, 3 no blocker found but some check did not run.\n"
               "Examples: memmap iommu-groups    memmap iommu-groups --device 04:00.0\n"
               "          memmap --root SNAPSHOT iommu-groups --json");
-  cmds.push_back({sub, [args](Context& ctx) {
-                    return args->device.empty() ? run_listing(ctx)
+  auto cols = add_column_options(sub, render::iommu_groups_table());
+  sub->get_option("--output")->excludes("--device");  // the pre-flight is a report, not rows
+  cmds.push_back({sub, [args, cols](Context& ctx) {
+                    if (cols->listed(ctx)) {
+                      return 0;
+                    }
+                    return args->device.empty() ? run_listing(ctx, cols->columns())
                                                 : run_preflight(ctx, args->device);
                   }});
 }

@@ -1,4 +1,5 @@
 // memmap iomem, memmap ioports: the kernel's resource trees.
+#include "columns.hpp"
 #include "command.hpp"
 
 #include <memmap/render/resource_tree.hpp>
@@ -36,7 +37,12 @@ add_tree_command(CLI::App& app, CommandList& cmds, const char* name, const char*
                 : "Reads /proc/iomem (or --iomem FILE, or --root DIR/proc/iomem) and labels\n"
                   "PCI device lines with their pci.ids name and [driver] from sysfs.\n"
                   "Examples: memmap iomem --depth 2    memmap iomem --filter nvme --json");
-  cmds.push_back({sub, [args, kind](Context& ctx) {
+  auto cols = add_column_options(sub, render::resource_table());
+  cmds.push_back({sub, [args, kind, cols](Context& ctx) {
+                    if (cols->listed(ctx)) {
+                      return 0;
+                    }
+                    args->tree.columns = cols->columns();
                     const auto& space =
                       kind == model::SpaceKind::io_port ? ctx.ioports() : ctx.iomem();
                     auto lookup = ctx.device_lookup();

@@ -1,12 +1,14 @@
 // memmap trace: DMA mappings per device, live from tracefs (memmap's own instance), from a
 // saved trace (--input), or from CONFIG_DMA_API_DEBUG's dump (--dma-debug). The runs are in
 // machine/trace_session.hpp, the output in render/trace_output.hpp.
+#include "columns.hpp"
 #include "command.hpp"
 
 #include <memory>
 
 #include <memmap/error.hpp>
 #include <memmap/machine/trace_session.hpp>
+#include <memmap/render/trace.hpp>
 #include <memmap/render/trace_output.hpp>
 
 namespace memmap::cli {
@@ -28,10 +30,12 @@ trace_sources(Context& ctx)
 }
 
 int
-run_trace(Context& ctx, const machine::TraceRequest& req, bool dma_debug)
+run_trace(Context& ctx, const machine::TraceRequest& req, bool dma_debug,
+          const render::Columns& cols)
 {
   const machine::TraceSources src = trace_sources(ctx);
-  render::TraceWriter out(ctx.out(), ctx.err(), ctx.style(), ctx.options().json, req.events);
+  render::TraceWriter out(ctx.out(), ctx.err(), ctx.style(), ctx.options().json, req.events,
+                          cols);
   if (dma_debug) {
     if (!req.input.empty()) {
       throw UsageError("trace: --dma-debug and --input exclude each other");
@@ -104,7 +108,11 @@ add_trace_commands(CLI::App& app, CommandList& cmds)
     ->type_name("KB")
     ->check(CLI::Range(64, 1 << 20));
   sub->footer(k_footer);
-  cmds.push_back({sub, [args, dma_debug](Context& ctx) { return run_trace(ctx, *args, *dma_debug); }});
+  auto cols = add_column_options(sub, render::trace_devices_table());
+  cmds.push_back({sub, [args, dma_debug, cols](Context& ctx) {
+                    return cols->listed(ctx) ? 0
+                                             : run_trace(ctx, *args, *dma_debug, cols->columns());
+                  }});
 }
 
 } // namespace memmap::cli

@@ -1,6 +1,7 @@
 #include <memmap/render/audit.hpp>
 #include <memmap/render/json.hpp>
 #include <memmap/render/xml.hpp>
+#include <memmap/util/text.hpp>
 
 #include <fmt/format.h>
 #include <algorithm>
@@ -56,7 +57,81 @@ prom_label(const std::string& s)
   return out;
 }
 
+// A finding as the text of one column; "-" where it has no such thing.
+std::string
+finding_cell(AuditCol c, const Finding& f)
+{
+  const auto& s = f.subject;
+  auto or_dash = [](const std::string& v) { return v.empty() ? std::string("-") : v; };
+  switch (c) {
+  case AuditCol::severity: return model::to_string(f.severity);
+  case AuditCol::id: return f.id;
+  case AuditCol::subject: return or_dash(subject_text(f));
+  case AuditCol::message: return f.message;
+  case AuditCol::bdf: return s.bdf.value_or("-");
+  case AuditCol::bar: return !s.bar ? "-" : *s.bar == 6 ? "ROM" : std::to_string(*s.bar);
+  case AuditCol::group: return s.group ? std::to_string(*s.group) : "-";
+  case AuditCol::start: return s.start ? hex(*s.start, 8) : "-";
+  case AuditCol::end: return s.end ? hex(*s.end, 8) : "-";
+  case AuditCol::region: return or_dash(s.region);
+  case AuditCol::evidence: return or_dash(util::join(f.evidence, "; "));
+  case AuditCol::hint: return or_dash(f.hint);
+  case AuditCol::fingerprint: return f.fingerprint;
+  case AuditCol::caused_by: return or_dash(f.caused_by);
+  }
+  return "?";
+}
+
+void
+render_findings_table(const AuditResult& res, const Columns& cols, std::ostream& out)
+{
+  std::vector<TableRow> rows;
+  for (const auto sev : {Severity::error, Severity::warning, Severity::info}) {
+    for (const auto& f : res.findings) {
+      if (f.severity == sev) {
+        rows.push_back(
+          table_row<AuditCol>(cols, [&](AuditCol c) { return finding_cell(c, f); }));
+      }
+    }
+  }
+  render_table(audit_table(), cols, rows, out);
+  out << '\n';
+}
+
 } // namespace
+
+const Table&
+audit_table()
+{
+  using A = Align;
+  using T = FieldType;
+  static const Table t = {
+    "audit",
+    "findings",
+    {
+      {"SEVERITY", "SEVERITY", "severity", T::enumeration, A::left, "error, warning or info"},
+      {"ID", "ID", "id", T::enumeration, A::left, "the check that found it (--list-checks)"},
+      {"SUBJECT", "SUBJECT", "subject", T::string, A::left,
+       "what it is about: BDF [BARn|ROM] [group N], or the region"},
+      {"MESSAGE", "MESSAGE", "message", T::string, A::left, "the finding in one sentence"},
+      {"BDF", "BDF", "subject.bdf", T::bdf, A::left, "the PCI function, - for none"},
+      {"BAR", "BAR", "subject.bar", T::count, A::right, "the BAR number, ROM, - for none"},
+      {"GROUP", "GROUP", "subject.group", T::count, A::right, "the IOMMU group, - for none"},
+      {"START", "START", "subject.start", T::address, A::left, "first address, - for none"},
+      {"END", "END", "subject.end", T::address, A::left, "last address, - for none"},
+      {"REGION", "REGION", "subject.region", T::string, A::left, "the region's name, - for none"},
+      {"EVIDENCE", "EVIDENCE", "evidence", T::list, A::left, "what it rests on: its lines joined with semicolons"},
+      {"HINT", "HINT", "hint", T::string, A::left, "what to do about it"},
+      {"FINGERPRINT", "FINGERPRINT", "fingerprint", T::string, A::left,
+       "16 hex digits, stable across runs (--baseline)"},
+      {"CAUSED-BY", "CAUSED-BY", "caused_by", T::string, A::left,
+       "the fingerprint of its root cause, - for a root cause"},
+    },
+    {"SEVERITY", "ID", "SUBJECT", "MESSAGE"},
+    "",
+  };
+  return t;
+}
 
 std::string
 xml_escape(const std::string& s)
@@ -71,7 +146,7 @@ xml_escape(const std::string& s)
 
 void
 render_audit_text(const AuditResult& res, Severity threshold, const Style& style,
-                  std::ostream& out)
+                  std::ostream& out, const Columns& cols)
 {
   const std::pair<Severity, Color> sections[] = {
     {Severity::error, Color::red}, {Severity::warning, Color::yellow}, {Severity::info, Color::dim}};
@@ -83,8 +158,11 @@ render_audit_text(const AuditResult& res, Severity threshold, const Style& style
     by_fp.emplace(f.fingerprint, &f);
     roots += f.caused_by.empty() ? 1 : 0;
   }
+  if (!cols.is_default) {
+    render_findings_table(res, cols, out);
+  }
   for (auto [sev, color] : sections) {
-    if (!count[sev]) {
+    if (!count[sev] || !cols.is_default) {  // -o: the table has them
       continue;
     }
     out << style.paint(fmt::format("{} ({})", model::to_string(sev), count[sev]), color) << '\n';

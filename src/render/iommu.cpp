@@ -1,3 +1,5 @@
+#include "iommu_text.hpp"
+
 #include <memmap/render/iommu.hpp>
 #include <memmap/util/text.hpp>
 
@@ -110,26 +112,6 @@ iommu_document(const iommu::IommuState& st, bool not_captured)
 
 // --- text ---
 
-std::string
-member_line(const Member& m, const Style& st, const std::string& indent)
-{
-  std::string line = indent + st.paint(m.bdf, Color::cyan);
-  if (m.pci_known) {
-    line += fmt::format("  [{}:{}] {}: {}", hex_or_unknown(m.vendor_id, 4),
-                        hex_or_unknown(m.device_id, 4),
-                        m.class_name.empty() ? "?" : m.class_name, m.name.empty() ? "?" : m.name);
-  } else {
-    line += "  [?:?] ?";
-  }
-  line += !m.driver           ? std::string("  [driver ?]")
-          : m.driver->empty() ? std::string("  (no driver)")
-                              : fmt::format("  [{}]", *m.driver);
-  line += !m.reset_methods ? std::string("  reset: ?")
-          : m.reset_methods->empty()
-            ? std::string("  reset: none")
-            : "  reset: " + join(*m.reset_methods, ",");
-  return line;
-}
 
 void
 usb_lines(const Member& m, const std::string& indent, std::ostream& out)
@@ -227,18 +209,10 @@ bridge_note(const Member& m)
                      *m.driver);
 }
 
-} // namespace
-
+// The default listing: one block a group.
 void
-render_iommu_groups_text(const iommu::IommuState& st, const machine::Listing& l,
-                         const IommuNames& names, const Style& style, std::ostream& out)
+groups_text(const machine::Listing& l, const Style& style, std::ostream& out)
 {
-  if (!st.present()) {
-    no_iommu_text(st, l.not_captured, l.iomem_units, names, style, out);
-    return;
-  }
-  out << "IOMMU units: " << (st.units.empty() ? std::string("(none listed)") : join(st.units, " "))
-      << "; kernel options: " << cmdline_text(st) << '\n';
   for (const auto& gl : l.groups) {
     const auto& g = *gl.group;
     const auto& cause = gl.cause;
@@ -266,6 +240,48 @@ render_iommu_groups_text(const iommu::IommuState& st, const machine::Listing& l,
     if (g.devices.size() > 1) {
       out << "  why: " << cause.reason << '\n';
     }
+  }
+}
+
+} // namespace
+
+std::string
+member_line(const Member& m, const Style& st, const std::string& indent)
+{
+  std::string line = indent + st.paint(m.bdf, Color::cyan);
+  if (m.pci_known) {
+    line += fmt::format("  [{}:{}] {}: {}", hex_or_unknown(m.vendor_id, 4),
+                        hex_or_unknown(m.device_id, 4),
+                        m.class_name.empty() ? "?" : m.class_name, m.name.empty() ? "?" : m.name);
+  } else {
+    line += "  [?:?] ?";
+  }
+  line += !m.driver           ? std::string("  [driver ?]")
+          : m.driver->empty() ? std::string("  (no driver)")
+                              : fmt::format("  [{}]", *m.driver);
+  line += !m.reset_methods ? std::string("  reset: ?")
+          : m.reset_methods->empty()
+            ? std::string("  reset: none")
+            : "  reset: " + join(*m.reset_methods, ",");
+  return line;
+}
+
+void
+render_iommu_groups_text(const iommu::IommuState& st, const machine::Listing& l,
+                         const IommuNames& names, const Style& style, std::ostream& out,
+                         const Columns& cols)
+{
+  if (!st.present()) {
+    no_iommu_text(st, l.not_captured, l.iomem_units, names, style, out);
+    return;
+  }
+  out << "IOMMU units: " << (st.units.empty() ? std::string("(none listed)") : join(st.units, " "))
+      << "; kernel options: " << cmdline_text(st) << '\n';
+  if (!cols.is_default) {
+    out << '\n';
+    render_iommu_groups_table(l, cols, style, out);
+  } else {
+    groups_text(l, style, out);
   }
   out << '\n'
       << st.groups.size() << " groups, " << l.shared << " shared by devices of more than "

@@ -150,39 +150,129 @@ label_text(const Region& r, const DeviceLookup& lookup)
 
 } // namespace
 
+const Table&
+resource_table()
+{
+  using A = Align;
+  using T = FieldType;
+  static const Table t = {
+    "iomem",
+    "regions",
+    {
+      {"START", "START", "start", T::address, A::left, "first address (hex); ? when hidden"},
+      {"END", "END", "end", T::address, A::left, "last address, inclusive; ? when hidden"},
+      {"RANGE", "RANGE", "", T::range, A::left, "START-END ((hidden) for a non-root reader)"},
+      {"SIZE", "SIZE", "size", T::size, A::right, "size with binary units; ? when unknown"},
+      {"NAME", "NAME", "name", T::string, A::left,
+       "the kernel's name, indented by depth (with --flat: the full path)"},
+      {"KIND", "KIND", "kind", T::enumeration, A::left, "what the region is (ram, pci-device, ...)"},
+      {"LINE", "LINE", "line", T::count, A::right, "line of the listing"},
+      {"BDF", "BDF", "device.bdf", T::bdf, A::left, "the PCI function of a device line or claim"},
+      {"DEVICE", "DEVICE", "device", T::string, A::left,
+       "BAR, pci.ids name and [driver] of a PCI device line"},
+      {"DRIVER", "DRIVER", "device.driver", T::string, A::left,
+       "the device's driver; (none) when unbound"},
+      {"BAR", "BAR", "device.bar.label", T::string, A::left,
+       "the BAR, ROM or VF BAR whose range this line is"},
+    },
+    {"RANGE", "SIZE", "NAME", "DEVICE"},
+    "children",
+  };
+  return t;
+}
+
+namespace {
+
+// One region as the text of one column; "-" where the column does not apply to it.
+struct RegionCells {
+  const AddressSpace& space;
+  const TreeOptions& opts;
+  const DeviceLookup& lookup;
+  const Style& style;
+  int width;
+
+  std::string
+  operator()(ResourceCol c, const Region& r, int depth,
+             const std::vector<const Region*>& parents) const
+  {
+    const bool hidden = space.addresses_hidden;
+    const bool device = r.kind == RegionKind::pci_device;
+    switch (c) {
+    case ResourceCol::start: return hidden ? "?" : hex(r.start, width);
+    case ResourceCol::end: return hidden ? "?" : hex(r.end, width);
+    case ResourceCol::range:
+      return hidden ? fmt::format("{:<{}}", "(hidden)", 2 * width + 1)
+                    : fmt::format("{}-{}", hex(r.start, width), hex(r.end, width));
+    case ResourceCol::size:
+      return hidden ? "?" : human_size(r.size(), r.start == 0 && r.end == ~std::uint64_t{0});
+    case ResourceCol::name: {
+      std::string name;
+      if (opts.flat) {
+        for (const auto* p : parents) {
+          name += p->name + " > ";
+        }
+        name += r.name;
+      } else {
+        name = std::string(static_cast<std::size_t>(depth) * 2, ' ') + r.name;
+      }
+      return style.paint(name, kind_color(r.kind));
+    }
+    case ResourceCol::kind: return model::to_string(r.kind);
+    case ResourceCol::line: return std::to_string(r.line);
+    case ResourceCol::bdf:
+      return device || (r.kind == RegionKind::driver && !r.owner.bdf.empty()) ? r.owner.bdf
+                                                                              : "-";
+    case ResourceCol::device: {
+      const auto label = label_text(r, lookup);
+      return !label.empty() ? style.paint(label, Color::dim) : device ? "?" : "-";
+    }
+    case ResourceCol::driver:
+    case ResourceCol::bar: {
+      const auto label = device && lookup ? lookup(r.owner.bdf) : std::nullopt;
+      if (!label) {
+        return device ? "?" : "-";
+      }
+      if (c == ResourceCol::driver) {
+        return label->driver.empty() ? "(none)" : label->driver;
+      }
+      const BarSpan* span = matching_span(r, *label);
+      return span ? span->label : "-";
+    }
+    }
+    return "?";
+  }
+};
+
+} // namespace
+
 void
 render_tree_text(const AddressSpace& space, const TreeOptions& opts, const DeviceLookup& lookup,
                  const Style& style, std::ostream& out)
 {
-  const int w = address_width(space);
+  const RegionCells cell{space, opts, lookup, style, address_width(space)};
   std::vector<const Region*> path;
+  std::vector<TableRow> rows;
+  auto add_row = [&](const Region& r, int depth, const std::vector<const Region*>& parents) {
+    rows.push_back(table_row<ResourceCol>(
+      opts.columns, [&](ResourceCol c) { return cell(c, r, depth, parents); }));
+  };
+  // The default view: RANGE SIZE  NAME  DEVICE, the device only where there is one.
   auto line = [&](const Region& r, int depth, const std::vector<const Region*>& parents) {
-    std::string range;
-    std::string size;
-    if (space.addresses_hidden) {
-      range = fmt::format("{:<{}}", "(hidden)", 2 * w + 1);
-      size = "?";
-    } else {
-      range = fmt::format("{}-{}", hex(r.start, w), hex(r.end, w));
-      size = human_size(r.size(), r.start == 0 && r.end == ~std::uint64_t{0});
-    }
-    std::string name;
-    if (opts.flat) {
-      for (const auto* p : parents) {
-        name += p->name + " > ";
-      }
-      name += r.name;
-    } else {
-      name = std::string(static_cast<std::size_t>(depth) * 2, ' ') + r.name;
-    }
-    std::string text = fmt::format("{} {:>6}  {}", range, size, style.paint(name, kind_color(r.kind)));
+    std::string text = fmt::format("{} {:>6}  {}", cell(ResourceCol::range, r, depth, parents),
+                                   cell(ResourceCol::size, r, depth, parents),
+                                   cell(ResourceCol::name, r, depth, parents));
     const auto label = label_text(r, lookup);
     if (!label.empty()) {
       text += "  " + style.paint(label, Color::dim);
     }
     out << text << '\n';
   };
-  visit_kept(space.regions, opts, lookup, 0, false, path, line);
+  if (opts.columns.is_default) {
+    visit_kept(space.regions, opts, lookup, 0, false, path, line);
+  } else {
+    visit_kept(space.regions, opts, lookup, 0, false, path, add_row);
+    render_table(resource_table(), opts.columns, rows, out);
+  }
 
   if (!space.warnings.empty()) {
     out << '\n';

@@ -68,7 +68,7 @@ TraceWriter::summary(const trace::Summary& s, const trace::Annotator& a)
   if (m_json) {
     write_json(m_out, summary_to_json(s, a), JsonLayout::line);
   } else {
-    render_summary_text(s, a, m_style, m_out);
+    render_summary_text(s, a, m_style, m_out, m_columns);
   }
 }
 

@@ -57,6 +57,27 @@ unmatched_json(const Unmatched& u, const Annotator& a)
   return j;
 }
 
+// The default per-device table of the summary (-o gives render_trace_devices_table()).
+void
+devices_text(const std::vector<const DeviceStats*>& devs, const Annotator& a, std::size_t w,
+             std::ostream& out)
+{
+  out << fmt::format("{:<{}}  {:<10} {:>5} {:>7} {:>7} {:>7} {:>7} {:>12} {:>8} {:>7} {:>6}\n",
+                     "DEVICE", w, "DRIVER", "GROUP", "MAPS", "UNMAPS", "ALLOCS", "FREES",
+                     "OUTSTANDING", "LARGEST", "BOUNCES", "FAULTS");
+  for (const auto* d : devs) {
+    const DeviceInfo info = info_of(a, d->device);
+    const int group = info.iommu_group >= 0 ? info.iommu_group : d->iommu_group;
+    out << fmt::format(
+      "{:<{}}  {:<10} {:>5} {:>7} {:>7} {:>7} {:>7} {:>12} {:>8} {:>7} {:>6}\n", d->device, w,
+      driver_text(info), group >= 0 ? std::to_string(group) : "-",
+      d->maps, d->unmaps, d->allocs, d->frees,
+      fmt::format("{}/{}", d->outstanding_count, human_size(d->outstanding_bytes)),
+      human_size(d->largest), counter_text(a, k_bounce_event, d->bounces),
+      counter_text(a, k_fault_event, d->faults));
+  }
+}
+
 } // namespace
 
 Json
@@ -206,7 +227,7 @@ summary_to_json(const Summary& s, const Annotator& a)
 
 void
 render_summary_text(const Summary& s, const Annotator& a, const render::Style& style,
-                    std::ostream& out)
+                    std::ostream& out, const Columns& cols)
 {
   const std::uint64_t span = s.last_ts_ns >= s.first_ts_ns ? s.last_ts_ns - s.first_ts_ns : 0;
   out << style.paint("DMA trace summary", render::Color::bold) << ": " << s.events << " events";
@@ -238,20 +259,11 @@ render_summary_text(const Summary& s, const Annotator& a, const render::Style& s
     for (const auto* d : devs) {
       w = std::max(w, d->device.size());
     }
-    out << '\n'
-        << fmt::format("{:<{}}  {:<10} {:>5} {:>7} {:>7} {:>7} {:>7} {:>12} {:>8} {:>7} {:>6}\n",
-                       "DEVICE", w, "DRIVER", "GROUP", "MAPS", "UNMAPS", "ALLOCS", "FREES",
-                       "OUTSTANDING", "LARGEST", "BOUNCES", "FAULTS");
-    for (const auto* d : devs) {
-      const DeviceInfo info = info_of(a, d->device);
-      const int group = info.iommu_group >= 0 ? info.iommu_group : d->iommu_group;
-      out << fmt::format(
-        "{:<{}}  {:<10} {:>5} {:>7} {:>7} {:>7} {:>7} {:>12} {:>8} {:>7} {:>6}\n", d->device, w,
-        driver_text(info), group >= 0 ? std::to_string(group) : "-",
-        d->maps, d->unmaps, d->allocs, d->frees,
-        fmt::format("{}/{}", d->outstanding_count, human_size(d->outstanding_bytes)),
-        human_size(d->largest), counter_text(a, k_bounce_event, d->bounces),
-        counter_text(a, k_fault_event, d->faults));
+    out << '\n';
+    if (cols.is_default) {
+      devices_text(devs, a, w, out);
+    } else {
+      render_trace_devices_table(devs, a, cols, out);
     }
     if (std::any_of(devs.begin(), devs.end(),
                     [](const DeviceStats* d) { return d->lifetimes.count != 0; })) {

@@ -8,12 +8,22 @@
 #include <nlohmann/json.hpp>
 
 #include <memmap/analyze/audit.hpp>
+#include <memmap/render/fields.hpp>
 #include <memmap/render/format.hpp>
 
 namespace memmap::render {
 
+// The columns of a finding row, in audit_table()'s order.
+enum class AuditCol {
+  severity, id, subject, message, bdf, bar, group, start, end, region, evidence, hint,
+  fingerprint, caused_by
+};
+const Table& audit_table();
+
+// `cols` from -o: the findings as one table of those columns (errors, then warnings, then
+// info), before the same summary, instead of a section per severity.
 void render_audit_text(const analyze::AuditResult& res, analyze::Severity threshold,
-                       const Style& style, std::ostream& out);
+                       const Style& style, std::ostream& out, const Columns& cols = {});
 nlohmann::ordered_json audit_to_json(const analyze::AuditResult& res);
 // One <testcase> per check run; failures for findings at or above `threshold`.
 void render_audit_junit(const analyze::AuditResult& res, analyze::Severity threshold,

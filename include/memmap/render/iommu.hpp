@@ -8,6 +8,7 @@
 
 #include <memmap/iommu/groups.hpp>
 #include <memmap/machine/passthrough.hpp>
+#include <memmap/render/fields.hpp>
 #include <memmap/render/format.hpp>
 #include <memmap/render/json.hpp>
 
@@ -21,8 +22,20 @@ struct IommuNames {
   std::string iomem;
 };
 
+// The columns of a group row of the listing, in iommu_groups_table()'s order.
+enum class IommuGroupCol {
+  group, type, state, cause, cause_dev, devices, drivers, reserved, reason, members
+};
+const Table& iommu_groups_table();
+
+// `cols` from -o: the groups as a table of those columns (between the units line and the
+// summary) instead of one block a group.
 void render_iommu_groups_text(const iommu::IommuState& st, const machine::Listing& l,
-                              const IommuNames& names, const Style& style, std::ostream& out);
+                              const IommuNames& names, const Style& style, std::ostream& out,
+                              const Columns& cols = {});
+// Just the table of the groups (render/iommu_columns.cpp).
+void render_iommu_groups_table(const machine::Listing& l, const Columns& cols,
+                               const Style& style, std::ostream& out);
 Json iommu_groups_to_json(const iommu::IommuState& st, const machine::Listing& l);
 
 // `iomem_units`: machine::iommu_units_in_iomem() of the iomem, for a device in no group.

@@ -11,6 +11,7 @@
 #include <nlohmann/json.hpp>
 
 #include <memmap/model/address_space.hpp>
+#include <memmap/render/fields.hpp>
 #include <memmap/render/format.hpp>
 
 namespace memmap::render {
@@ -19,7 +20,12 @@ struct TreeOptions {
   int max_depth = 0;        // 0: no limit; 1: top level only
   bool flat = false;        // one line per region with its full path
   std::string filter;       // keep regions whose name (or an ancestor's) matches
+  Columns columns;          // -o: a table of these columns (resource_table()) instead
 };
+
+// The columns of an iomem/ioports row (a region), in resource_table()'s order.
+enum class ResourceCol { start, end, range, size, name, kind, line, bdf, device, driver, bar };
+const Table& resource_table();
 
 // A BAR, ROM or SR-IOV VF aperture of a device: a device line of /proc/iomem or
 // /proc/ioports with exactly this range is annotated with `label`.

@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include <memmap/render/fields.hpp>
 #include <memmap/render/format.hpp>
 #include <memmap/render/json.hpp>
 #include <memmap/trace/dma_debug.hpp>
@@ -24,8 +25,25 @@ std::string driver_text(const trace::DeviceInfo& info);
 // The final summary as JSON (contract: events, devices[], outstanding[], unmatched_unmaps[];
 // the rest are documented extras). "type":"summary".
 Json summary_to_json(const trace::Summary& s, const trace::Annotator& a);
+// `cols` from -o: the per-device table as those columns (trace_devices_table()); the rest of
+// the summary is unchanged.
 void render_summary_text(const trace::Summary& s, const trace::Annotator& a, const Style& style,
-                         std::ostream& out);
+                         std::ostream& out, const Columns& cols = {});
+
+// The columns of the summary's per-device rows ("devices" of the summary JSON), in
+// trace_devices_table()'s order (render/trace_columns.cpp).
+enum class TraceDeviceCol {
+  device, driver, group, maps, unmaps, allocs, frees, outstanding, outstanding_count,
+  outstanding_bytes, largest, bounces, bounce_bytes, faults, errors, syncs, streaming_count,
+  streaming_bytes, coherent_count, coherent_bytes, mapped, translated, untranslated,
+  unmatched_unmaps, double_unmaps, unmatched_frees, remaps, map_failures, alloc_failures,
+  lifetimes
+};
+const Table& trace_devices_table();
+// The devices (in the order given) as a table of `cols`.
+void render_trace_devices_table(const std::vector<const trace::DeviceStats*>& devs,
+                                const trace::Annotator& a, const Columns& cols,
+                                std::ostream& out);
 
 // One decoded event.
 Json event_to_json(const trace::DmaEvent& ev);

@@ -5,8 +5,10 @@
 
 #include <iosfwd>
 #include <string>
+#include <utility>
 
 #include <memmap/machine/trace_session.hpp>
+#include <memmap/render/fields.hpp>
 #include <memmap/render/format.hpp>
 
 namespace memmap::render {
@@ -14,8 +16,11 @@ namespace memmap::render {
 class TraceWriter final : public machine::TraceOutput {
 public:
   // `events`: --events was given (every event is written; live intervals are then not).
-  TraceWriter(std::ostream& out, std::ostream& err, const Style& style, bool json, bool events)
-    : m_out(out), m_err(err), m_style(style), m_json(json), m_events(events)
+  // `columns`: -o, the summary's per-device table (render_summary_text).
+  TraceWriter(std::ostream& out, std::ostream& err, const Style& style, bool json, bool events,
+              Columns columns = {})
+    : m_out(out), m_err(err), m_style(style), m_json(json), m_events(events),
+      m_columns(std::move(columns))
   {
   }
 
@@ -33,6 +38,7 @@ private:
   const Style& m_style;
   bool m_json;
   bool m_events;
+  Columns m_columns;
   bool m_screen = false;  // the live view is on a terminal (from start())
   std::string m_header;   // its first line
 };
