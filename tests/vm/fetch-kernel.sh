@@ -12,6 +12,14 @@ set -euo pipefail
 cache=${1:?usage: fetch-kernel.sh CACHE_DIR}
 kdir=$cache/kernel
 
+# Two boots (vm.boot, vm.barfail.boot) may share the cache and run at once: the first fetches,
+# the other waits for it and then finds the kernel there.
+mkdir -p "$cache"
+if command -v flock >/dev/null; then
+  exec 9>"$cache/.fetch.lock"
+  flock 9
+fi
+
 if [ -f "$kdir/release" ] && [ -f "$kdir/root/boot/vmlinuz-$(cat "$kdir/release")" ]; then
   cat "$kdir/release"
   exit 0

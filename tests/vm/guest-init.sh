@@ -6,7 +6,8 @@
 #    waits for the NVMe namespace;
 # 2. captures the kernel's own files as a sysroot (/capture/sysroot: proc/iomem, proc/ioports,
 #    proc/cmdline, every PCI device's sysfs attributes incl. config and resource, links kept as
-#    the kernel's relative symlinks, iommu_groups, class/iommu, slots, trace event formats);
+#    the kernel's relative symlinks, iommu_groups, class/iommu, slots, trace event formats,
+#    and the kernel log as /dev/kmsg records in var/log/memmap-kmsg);
 # 3. runs every memmap command the binary has (a command exists when `memmap CMD --help` prints
 #    its own usage line), keeping stdout, stderr and exit status in /capture/out/NAME.{out,err,rc}
 #    and the invocations in /capture/out/commands (NAME<TAB>ARGS);
@@ -81,7 +82,29 @@ capture_sysroot() {
     find $S$T/events -mindepth 2 -type f ! -name format ! -name id -exec rm -f {} +
   fi
 }
+# The kernel log, the /dev/kmsg records as read ("prio,seq,ts_usec,flags;text" lines and their
+# " KEY=VALUE" lines), where a snapshot keeps it: var/log/memmap-kmsg (source/kernel_log.hpp).
+# Every read(2) of /dev/kmsg returns one whole record and blocks at the end of the log, so cat
+# runs in the background until the file stops growing, and is then stopped.
+capture_kmsg() {
+  mkdir -p $S/var/log
+  cat /dev/kmsg >$S/var/log/memmap-kmsg &
+  pid=$!
+  last=-1
+  n=0
+  while [ $n -lt 100 ]; do
+    usleep 200000
+    size=$(wc -c <$S/var/log/memmap-kmsg)
+    [ "$size" = "$last" ] && break
+    last=$size
+    n=$((n + 1))
+  done
+  kill $pid
+  wait $pid 2>/dev/null
+  say "kernel log: $(grep -c '^[0-9]' $S/var/log/memmap-kmsg) records"
+}
 capture_sysroot
+capture_kmsg
 mark sysroot-captured
 
 # --- 3. memmap, every command the binary has -------------------------------------------
