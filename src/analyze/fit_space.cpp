@@ -153,7 +153,10 @@ evaluate(const Eval& ev, Win& w, const Region* skip, std::optional<Range> skip_r
     return;
   }
   const std::uint64_t limit = lv.need_below_4g ? ev.below_4g_limit : UINT64_MAX;
-  for (const auto& [rg, node] : targets) {
+  for (const auto& target : targets) {
+    // Named, not a structured binding: clang 14 (the asan build) cannot capture a binding.
+    const Range& rg = target.first;
+    const auto* node = target.second;
     std::vector<Range> used;
     if (node) {
       collect_used(*node, skip, rg.first, rg.second, used);
