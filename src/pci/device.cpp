@@ -1,4 +1,5 @@
 #include <memmap/pci/device.hpp>
+#include <memmap/pci/registers.hpp>
 
 #include <algorithm>
 #include <array>
@@ -215,23 +216,23 @@ const char*
 pcie_port_type_name(int type)
 {
   switch (type) {
-  case 0x0:
+  case k_pcie_endpoint:
     return "Endpoint";
-  case 0x1:
+  case k_pcie_leg_end:
     return "Legacy Endpoint";
-  case 0x4:
+  case k_pcie_root_port:
     return "Root Port";
-  case 0x5:
+  case k_pcie_upstream:
     return "Upstream Port";
-  case 0x6:
+  case k_pcie_downstream:
     return "Downstream Port";
-  case 0x7:
+  case k_pcie_pci_bridge:
     return "PCIe to PCI/PCI-X Bridge";
-  case 0x8:
+  case k_pcie_pcie_bridge:
     return "PCI/PCI-X to PCIe Bridge";
-  case 0x9:
+  case k_pcie_rc_end:
     return "Root Complex Integrated Endpoint";
-  case 0xa:
+  case k_pcie_rc_ec:
     return "Root Complex Event Collector";
   default:
     return "Unknown";
@@ -251,7 +252,7 @@ Device::capabilities_known() const
   if (!capabilities.entries.empty()) {
     return true;
   }
-  return !capabilities.access_denied && config.present(0x06, 2);
+  return !capabilities.access_denied && config.present(k_cfg_status, 2);
 }
 
 bool
@@ -265,10 +266,10 @@ Device::extended_capabilities_known() const
   }
   // PCI Express (0x10) and PCI-X (0x07, whose 266/533 modes have it) may have extended
   // space: known only where its first header was read.
-  if (!has_capability(0x10, false) && !has_capability(0x07, false)) {
+  if (!has_capability(k_cap_exp, false) && !has_capability(k_cap_pcix, false)) {
     return true;  // conventional PCI: no extended configuration space
   }
-  return config.present(0x100, 4);
+  return config.present(k_cfg_ext_cap_start, 4);
 }
 
 const Device*

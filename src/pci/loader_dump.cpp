@@ -185,9 +185,8 @@ apply_text(Device& dev, const TextDevice& td, const std::string& file)
   // verbose header without it says 0.
   const int prog_if = td.prog_if ? *td.prog_if : td.verbose ? 0 : -1;
   if (td.class_id) {
-    if (cfg.present(0x09, 3)) {
-      const std::uint32_t hex_class = static_cast<std::uint32_t>(*cfg.u8(0x0b)) << 16
-                                      | static_cast<std::uint32_t>(*cfg.u8(0x0a)) << 8 | *cfg.u8(0x09);
+    if (const auto class_code = config_class_code(cfg)) {
+      const std::uint32_t hex_class = *class_code;
       if ((hex_class >> 8) != *td.class_id || (td.prog_if && (hex_class & 0xff) != *td.prog_if)) {
         dev.problems.push_back(text_problem(
           file, td.line, dev,
@@ -199,7 +198,7 @@ apply_text(Device& dev, const TextDevice& td, const std::string& file)
       dev.ids_from_text = true;
     }
   }
-  if (!cfg.present(0x08) && !dev.revision && (td.revision || dev.ids_from_text)) {
+  if (!cfg.present(k_cfg_revision) && !dev.revision && (td.revision || dev.ids_from_text)) {
     dev.revision = td.revision.value_or(0);
   }
   // lspci's names where there are no ids to look them up by.

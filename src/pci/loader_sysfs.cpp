@@ -146,10 +146,10 @@ load_sysfs(const source::SysRoot& root, const source::PciNames& names, const Loa
     }
     // The IDs: from config space when it gives them, else from sysfs. An SR-IOV virtual
     // function reads ffff there (the spec says so); the kernel takes its IDs from the PF.
-    const auto cfg_vendor = dev.config.u16(0x00);
+    const auto cfg_vendor = dev.config.u16(k_cfg_vendor_id);
     if (cfg_vendor && *cfg_vendor != 0xffff && *cfg_vendor != 0) {
       dev.vendor_id = *cfg_vendor;
-      dev.device_id = dev.config.u16(0x02);
+      dev.device_id = dev.config.u16(k_cfg_device_id);
     } else {
       dev.vendor_id = read_id(attrs, "vendor");
       dev.device_id = read_id(attrs, "device");

@@ -1,6 +1,7 @@
 // Linking the functions of a PCI model to each other (bridges, buses, windows) and to the
 // CPU address maps (/proc/iomem, /proc/ioports).
 #include <memmap/pci/loader.hpp>
+#include <memmap/pci/registers.hpp>
 
 #include "libpci_access.hpp"
 
@@ -89,9 +90,9 @@ add_pf_bars(Device& vf, const Device& pf)
     b.prefetchable = vb.prefetchable;
     b.mem_type = vb.mem_type;
     b.broken_64 = vb.broken_64;
-    b.raw_low = vf.config.u32(0x10 + 4 * static_cast<std::size_t>(vb.index));
-    if (vb.bits == 64 && vb.index < 5) {
-      b.raw_high = vf.config.u32(0x14 + 4 * static_cast<std::size_t>(vb.index));
+    b.raw_low = vf.config.u32(k_cfg_bar0 + 4 * static_cast<std::size_t>(vb.index));
+    if (vb.bits == 64 && vb.index + 1 < k_bars_normal) {
+      b.raw_high = vf.config.u32(k_cfg_bar0 + 4 + 4 * static_cast<std::size_t>(vb.index));
     }
     b.size = per_vf_size(pf, vb);
     b.bus_address = slice(vb.bus_address, b.size, i);
@@ -168,7 +169,7 @@ identify_vfs(PciModel& model, const source::PciNames* names)
         continue;
       }
       // A VF's Vendor ID register reads ffff (SR-IOV spec); anything else is not one.
-      const auto vendor_reg = vf.config.u16(0x00);
+      const auto vendor_reg = vf.config.u16(k_cfg_vendor_id);
       if (!vendor_reg || *vendor_reg != 0xffff) {
         continue;
       }

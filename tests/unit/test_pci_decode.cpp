@@ -136,7 +136,7 @@ TEST_CASE("capabilities: loops, pointers into the header, 64-byte configs", "[pc
     const auto list = pci::walk_capabilities(c.done(), 0);
     CHECK(list.entries.size() == 2);
     REQUIRE(list.problems.size() == 1);
-    CHECK(list.problems[0].find("loops") != std::string::npos);
+    CHECK(pci::message(list.problems[0]).find("loops") != std::string::npos);
   }
   SECTION("a pointer into the header ends the list")
   {
@@ -145,7 +145,7 @@ TEST_CASE("capabilities: loops, pointers into the header, 64-byte configs", "[pc
     const auto list = pci::walk_capabilities(c.done(), 0);
     CHECK(list.entries.size() == 1);
     REQUIRE(list.problems.size() == 1);
-    CHECK(list.problems[0].find("into the header") != std::string::npos);
+    CHECK(pci::message(list.problems[0]).find("into the header") != std::string::npos);
   }
   SECTION("a 64-byte config: the list is unknown, not empty")
   {
@@ -185,7 +185,7 @@ TEST_CASE("extended capabilities: loops, below 0x100, truncation", "[pci][hostil
     const auto list = pci::walk_extended_capabilities(c.done());
     CHECK(list.entries.size() == 2);
     REQUIRE(list.problems.size() == 1);
-    CHECK(list.problems[0].find("loops") != std::string::npos);
+    CHECK(pci::message(list.problems[0]).find("loops") != std::string::npos);
   }
   SECTION("next pointer below 0x100")
   {
@@ -221,7 +221,7 @@ TEST_CASE("Resizable BAR: sizes, current size, num_bars = 0", "[pci]")
   auto rz = pci::decode_rebar(z.done(), 0x200, false);
   CHECK(rz.entries.empty());
   REQUIRE(rz.problems.size() == 1);
-  CHECK(rz.problems[0].find("0 BARs") != std::string::npos);
+  CHECK(pci::message(rz.problems[0]).find("0 BARs") != std::string::npos);
 }
 
 TEST_CASE("SR-IOV: VF BARs with per-VF size from the sysfs VF rows", "[pci]")
@@ -251,7 +251,7 @@ TEST_CASE("bridge windows: base <= limit, 0/0 is a window at 0, bad types report
   c.u8(0x0e, 0x01).u8(0x1c, 0x00).u8(0x1d, 0x00)          // I/O 0000-0fff
     .u16(0x20, 0xfff0).u16(0x22, 0x0000)                  // memory disabled
     .u16(0x24, 0x0001).u16(0x26, 0x0011).u32(0x28, 0x60).u32(0x2c, 0x60);
-  std::vector<std::string> problems;
+  std::vector<pci::DecodeIssue> problems;
   const auto w = pci::decode_bridge_windows(c.done(), nullptr, problems);
   REQUIRE(w.size() == 3);
   CHECK(w[0].enabled);
@@ -276,7 +276,7 @@ TEST_CASE("bridge windows: an upper half past the bytes read is unknown, not zer
   c.u8(0x0e, 0x01).u8(0x1c, 0x71).u8(0x1d, 0x71)          // 32-bit I/O: upper at 0x30 missing
     .u16(0x20, 0xfdc0).u16(0x22, 0xfdd0)
     .u16(0x24, 0xfea1).u16(0x26, 0xfeb1);
-  std::vector<std::string> problems;
+  std::vector<pci::DecodeIssue> problems;
   const auto w = pci::decode_bridge_windows(c.done(), nullptr, problems);
   REQUIRE(w.size() == 3);
   CHECK(w[0].upper_unknown);

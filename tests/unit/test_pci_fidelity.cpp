@@ -208,7 +208,7 @@ TEST_CASE("bridge windows: the kernel's row decides; registers stay beside it", 
   // prefetchable fe000000-fe1fffff (32-bit).
   Cfg c(256);
   c.u8(0x0e, 0x01).u16(0x20, 0xf000).u16(0x22, 0xf000).u16(0x24, 0xfe00).u16(0x26, 0xfe10);
-  std::vector<std::string> problems;
+  std::vector<pci::DecodeIssue> problems;
 
   // A dump: registers only. The I/O window is lspci -F's, marked uncertain.
   const auto regs = pci::decode_bridge_windows(c.done(), nullptr, problems);

@@ -18,28 +18,28 @@
 #include <string>
 #include <vector>
 
+#include <memmap/pci/registers.hpp>
+
 namespace memmap::iommu {
 
-// ACS control bits (PCIe spec 7.7.8; include/uapi/linux/pci_regs.h).
-inline constexpr std::uint16_t k_acs_sv = 0x0001;  // Source Validation
-inline constexpr std::uint16_t k_acs_tb = 0x0002;  // Translation Blocking
-inline constexpr std::uint16_t k_acs_rr = 0x0004;  // P2P Request Redirect
-inline constexpr std::uint16_t k_acs_cr = 0x0008;  // P2P Completion Redirect
-inline constexpr std::uint16_t k_acs_uf = 0x0010;  // Upstream Forwarding
-inline constexpr std::uint16_t k_acs_ec = 0x0020;  // P2P Egress Control
+// ACS control bits and PCIe Device/Port Types: the register definitions (pci/registers.hpp).
+using pci::k_acs_cr;
+using pci::k_acs_ec;
+using pci::k_acs_rr;
+using pci::k_acs_sv;
+using pci::k_acs_tb;
+using pci::k_acs_uf;
+using pci::k_pcie_downstream;
+using pci::k_pcie_endpoint;
+using pci::k_pcie_leg_end;
+using pci::k_pcie_pci_bridge;
+using pci::k_pcie_pcie_bridge;
+using pci::k_pcie_rc_ec;
+using pci::k_pcie_rc_end;
+using pci::k_pcie_root_port;
+using pci::k_pcie_upstream;
 // What the kernel requires for isolation (REQ_ACS_FLAGS).
 inline constexpr std::uint16_t k_req_acs_flags = k_acs_sv | k_acs_rr | k_acs_cr | k_acs_uf;
-
-// PCIe Device/Port Type values (PCI_EXP_TYPE_*).
-inline constexpr int k_pcie_endpoint = 0x0;
-inline constexpr int k_pcie_leg_end = 0x1;
-inline constexpr int k_pcie_root_port = 0x4;
-inline constexpr int k_pcie_upstream = 0x5;
-inline constexpr int k_pcie_downstream = 0x6;
-inline constexpr int k_pcie_pci_bridge = 0x7;   // PCIe-to-PCI/PCI-X bridge
-inline constexpr int k_pcie_pcie_bridge = 0x8;  // PCI/PCI-X-to-PCIe bridge
-inline constexpr int k_pcie_rc_end = 0x9;
-inline constexpr int k_pcie_rc_ec = 0xa;
 
 // What the analysis needs to know of one PCI function (filled from the PCI model).
 struct TopoDevice {

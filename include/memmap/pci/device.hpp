@@ -12,6 +12,7 @@
 
 #include <memmap/model/diagnostic.hpp>
 #include <memmap/pci/config_space.hpp>
+#include <memmap/pci/decode_problem.hpp>
 #include <memmap/pci/sysfs_resource.hpp>
 
 namespace memmap::pci {
@@ -185,7 +186,7 @@ struct Capability {
 // A capability list walk: the entries found and why it stopped early, if it did.
 struct CapabilityList {
   std::vector<Capability> entries;
-  std::vector<std::string> problems;  // "chain looped at 0x40", "pointer 0x20 into the header"...
+  std::vector<DecodeIssue> problems;  // why the walk stopped early: a loop, a pointer into the header...
   bool access_denied = false;         // the list continues into bytes that were not read
 };
 
@@ -203,7 +204,7 @@ struct Rebar {
   bool vf = false;                // VF Resizable BAR (ext cap 0x24)
   int declared_entries = 0;       // "number of resizable BARs" from entry 0
   std::vector<RebarEntry> entries;
-  std::vector<std::string> problems;
+  std::vector<DecodeIssue> problems;
 };
 
 struct Sriov {
