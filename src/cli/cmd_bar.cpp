@@ -1,5 +1,6 @@
 // memmap bar, memmap tree: PCI devices, their BARs and bridge windows, cross-referenced
 // with the CPU address map.
+#include "columns.hpp"
 #include "command.hpp"
 
 #include <memmap/error.hpp>
@@ -22,7 +23,7 @@ struct BarArgs {
 };
 
 int
-run_bar(Context& ctx, const BarArgs& args)
+run_bar(Context& ctx, const BarArgs& args, const render::Columns& cols)
 {
   pci::Selector sel;
   if (!args.selector.empty() && !args.slot.empty()) {
@@ -51,9 +52,15 @@ run_bar(Context& ctx, const BarArgs& args)
   if (ctx.options().json) {
     render::write_json(ctx.out(), render::bar_to_json(model, devices, rc));
   } else {
-    render::render_bar_text(model, devices, rc, ctx.style(), ctx.out());
+    if (cols.is_default) {
+      render::render_bar_text(model, devices, rc, ctx.style(), ctx.out());
+    } else {
+      render::render_bar_table(devices, rc, cols, ctx.out());
+    }
+    // A table keeps stdout to its rows; the model's problems then go to stderr.
+    auto& warn = cols.is_default ? ctx.out() : ctx.err();
     for (const auto& p : model.problems) {
-      ctx.out() << "warning: " << p.located() << " [" << p.id << "]\n";
+      warn << "warning: " << p.located() << " [" << p.id << "]\n";
     }
   }
   if (devices.empty() && (!slot.empty() || !args.ids.empty())) {
@@ -109,8 +116,12 @@ add_bar_commands(CLI::App& app, CommandList& cmds)
     "  memmap bar                     every device\n"
     "  memmap bar 04:00.0             one function (lspci -s syntax)\n"
     "  memmap bar -d 10de:            every NVIDIA function\n"
+    "  memmap bar -o BDF,BAR,RANGE,WHERE   one line per BAR (--list-columns)\n"
     "  memmap --lspci gpu.txt --iomem iomem.txt bar --json");
-  cmds.push_back({bar, [args](Context& ctx) { return run_bar(ctx, *args); }});
+  auto cols = add_column_options(bar, render::bar_table());
+  cmds.push_back({bar, [args, cols](Context& ctx) {
+                    return cols->listed(ctx) ? 0 : run_bar(ctx, *args, cols->columns());
+                  }});
 
   auto wake = std::make_shared<bool>(false);
   CLI::App* tree = app.add_subcommand(

@@ -4,7 +4,7 @@
 
 #include <memmap/error.hpp>
 #include <memmap/render/json.hpp>
-#include <memmap/render/format.hpp>
+#include <memmap/render/snapshot.hpp>
 #include <memmap/snapshot/capture.hpp>
 #include <memmap/source/files.hpp>
 
@@ -53,41 +53,16 @@ run_snapshot(Context& ctx, const SnapshotArgs& args)
       info.machine = u.machine;
     }
   }
-  auto manifest = snapshot::make_manifest(root, *sink, result, info);
-  sink->file(source::k_manifest_name, render::json_text(manifest) + "\n");
+  const auto manifest = snapshot::make_manifest(root, *sink, result, info);
+  sink->file(source::k_manifest_name, render::json_text(render::manifest_to_json(manifest)) + "\n");
   sink->finish();
 
   const bool nothing = !sink->has("proc/iomem") && !sink->has("proc/ioports")
                        && result.pci_devices == 0;
   if (o.json) {
-    render::write_json(ctx.out(), manifest);
+    render::write_json(ctx.out(), render::manifest_to_json(manifest));
   } else {
-    const auto& st = ctx.style();
-    auto& out = ctx.out();
-    out << fmt::format("{} {} ({}) to {}\n", st.paint("Snapshot of", render::Color::bold),
-                       root.is_live() ? std::string("this machine") : root.prefix().string(),
-                       manifest["hostname"].is_string()
-                         ? manifest["hostname"].get<std::string>()
-                         : std::string("host ? (no proc/sys/kernel/hostname)"),
-                       args.out);
-    out << fmt::format("  {} files, {} links, {} directories, {}\n", sink->files(),
-                       sink->links(), sink->directories(), render::human_size(sink->bytes()));
-    out << fmt::format("  {} PCI functions, {} IOMMU groups, {} USB devices\n",
-                       result.pci_devices, result.iommu_groups, result.usb_devices);
-    auto list = [&](const char* title, render::Color c, const std::vector<snapshot::Note>& ns) {
-      if (ns.empty()) {
-        return;
-      }
-      out << st.paint(title, c) << ":\n";
-      for (const auto& n : ns) {
-        out << "  " << n.path << ": " << n.reason << '\n';
-      }
-    };
-    list("Incomplete", render::Color::yellow, result.incomplete);
-    list("Unreadable", render::Color::yellow, result.unreadable);
-    list("Not copied", render::Color::yellow, result.skipped);
-    list("Not on this machine", render::Color::dim, result.absent);
-    out << fmt::format("Read it back with: memmap --root {} ...\n", args.out);
+    render::render_snapshot_text(manifest, args.out, ctx.style(), ctx.out());
   }
   if (!result.incomplete.empty() && ::geteuid() != 0 && root.is_live()) {
     ctx.notice("not root: the snapshot lacks addresses and most of config space (see "

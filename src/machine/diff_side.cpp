@@ -4,16 +4,15 @@
 
 #include <memmap/error.hpp>
 #include <memmap/source/archive.hpp>
+#include <memmap/source/files.hpp>
 #include <memmap/source/snapshot_sink.hpp>
 #include <memmap/source/sysroot.hpp>
 
-#include <filesystem>
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
 namespace memmap::machine {
 
-namespace fs = std::filesystem;
 
 DiffRoot::DiffRoot() = default;
 DiffRoot::DiffRoot(DiffRoot&&) noexcept = default;
@@ -28,17 +27,16 @@ open_diff_root(const std::string& spec, const char* which)
   if (spec == "live") {
     return s;
   }
-  std::error_code ec;
-  const auto st = fs::status(spec, ec);
-  if (fs::is_directory(st)) {
+  const auto st = source::path_kind(spec);
+  if (st.kind == source::PathKind::directory) {
     s.root = spec;
-  } else if (fs::is_regular_file(st)) {
+  } else if (st.kind == source::PathKind::regular) {
     s.unpacked = source::unpack_snapshot(spec);
     s.root = s.unpacked->root().string();
   } else {
     throw UsageError(fmt::format("{} '{}': not a snapshot directory, a snapshot tarball or "
                                  "'live'{}",
-                                 which, spec, ec ? ": " + ec.message() : std::string()));
+                                 which, spec, st.error.empty() ? std::string() : ": " + st.error));
   }
   return s;
 }

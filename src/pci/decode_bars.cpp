@@ -94,13 +94,19 @@ decode_bars(const ConfigSpace& cfg, int count, std::optional<std::uint16_t> comm
         b.register_address = b.bus_address;
         b.bus_address.reset();
       }
+    } else if (row && b.bus_address) {
+      // The kernel's row is all zeros, flags too: it has no resource for this BAR (released
+      // after a failed assignment, reset_resource()). Its view wins over the register, whose
+      // address is stale: the BAR is unassigned (lspci, taking the row's flags, omits it).
+      b.register_address = b.bus_address;
+      b.bus_address.reset();
     }
     const std::optional<std::uint64_t> seen = row_used ? b.cpu_address : b.bus_address;
     if (!seen && !b.broken_64) {
       // lspci's words: bits in the register but no address is "ignored"; the kernel's
       // IORESOURCE_UNSET says it could not assign one, whatever the register holds.
       const bool bits_set = raw && (bar_address(low, high, b.kind == BarKind::io) != 0);
-      const bool unset = row_used && (row->flags & k_res_unset) != 0;
+      const bool unset = row_used ? (row->flags & k_res_unset) != 0 : row != nullptr;
       b.ignored = bits_set && !unset;
       b.unassigned = !b.ignored;
     }
@@ -151,12 +157,14 @@ decode_rom(const ConfigSpace& cfg, std::size_t reg, const SysfsResource* res)
       r.enabled = (row->flags & k_res_rom_enable) != 0;
     }
   }
-  const bool have_address = row_used ? r.cpu_address.has_value() : r.bus_address.has_value();
+  // An all-zero row (flags too): the kernel holds no ROM resource, whatever the register says.
+  const bool disowned = row && !row_used;
+  const bool have_address = row_used ? r.cpu_address.has_value() : !disowned && r.bus_address;
   if (!have_address) {
-    r.ignored = (low & k_rom_address_mask) != 0;
+    r.ignored = (low & k_rom_address_mask) != 0 && !disowned;
     r.unassigned = !r.ignored;
   }
-  if (row_used && !r.cpu_address && r.bus_address) {
+  if ((row_used || disowned) && !r.cpu_address && r.bus_address) {
     r.register_address = r.bus_address;  // as for BARs: the kernel's row rules
     r.bus_address.reset();
   }

@@ -131,6 +131,10 @@ decode_sriov(const ConfigSpace& cfg, std::uint16_t offset, const SysfsResource* 
         b.register_address = b.bus_address;  // the kernel could not assign the aperture
         b.bus_address.reset();
       }
+    } else if (row && b.bus_address) {
+      // An all-zero row: the kernel holds no aperture (as decode_bars: its view wins).
+      b.register_address = b.bus_address;
+      b.bus_address.reset();
     }
     b.unassigned = !b.bus_address && !b.cpu_address;
     b.decode_enabled = s.vf_memory_enable;

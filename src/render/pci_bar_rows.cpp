@@ -17,8 +17,6 @@ using pci::WindowKind;
 
 namespace pci_detail {
 
-namespace {
-
 std::string
 offset_text(std::int64_t off)
 {
@@ -26,6 +24,8 @@ offset_text(std::int64_t off)
                      off < 0 ? std::uint64_t{0} - static_cast<std::uint64_t>(off)  // |INT64_MIN| too
                              : static_cast<std::uint64_t>(off));
 }
+
+namespace {
 
 // The notes column of a `bar` window row.
 std::string

@@ -49,6 +49,8 @@ struct BarRow {
 };
 // The hex digits of the memory address column: 8, or more for addresses above 4 GiB.
 int bar_address_width(const pci::Device& d);
+// "+0x1000", "-0x20000000": a translation offset.
+std::string offset_text(std::int64_t off);
 std::vector<BarRow> bar_rows(const pci::Device& d, const BarRenderContext& ctx, int width);
 // The rows as aligned columns, trailing blanks trimmed.
 void write_bar_rows(const std::vector<BarRow>& rows, std::ostream& out);

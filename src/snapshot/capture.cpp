@@ -1,5 +1,4 @@
 #include <memmap/snapshot/capture.hpp>
-#include <memmap/render/json.hpp>
 
 #include <memmap/error.hpp>
 #include <memmap/source/resource_tree.hpp>
@@ -395,29 +394,19 @@ private:
   std::set<std::string> m_link_targets;
 };
 
-// The first line of a file, or JSON null when it could not be read (never "").
-nlohmann::ordered_json
+// The first line of a file, or nullopt when it could not be read (never "").
+std::optional<std::string>
 first_line(const SysRoot& root, const char* rel)
 {
   auto r = root.read_beneath(rel, 1 << 16);
   if (!r) {
-    return nullptr;
+    return std::nullopt;
   }
   std::string s = r.data.substr(0, r.data.find('\n'));
   while (!s.empty() && (s.back() == ' ' || s.back() == '\r')) {
     s.pop_back();
   }
   return s;
-}
-
-nlohmann::ordered_json
-notes(const std::vector<Note>& ns)
-{
-  auto a = nlohmann::ordered_json::array();
-  for (const auto& n : ns) {
-    a.push_back({{"path", n.path}, {"reason", n.reason}});
-  }
-  return a;
 }
 
 } // namespace
@@ -428,16 +417,16 @@ capture(const SysRoot& from, source::SnapshotSink& to)
   return Capturer(from, to).run();
 }
 
-nlohmann::ordered_json
+Manifest
 make_manifest(const SysRoot& from, const source::SnapshotSink& to, const CaptureResult& result,
               const ManifestInfo& info)
 {
-  nlohmann::ordered_json source_manifest;
+  Manifest m;
   if (!from.is_live()) {
     if (auto r = from.read_beneath(source::k_manifest_name, 1 << 20)) {
-      source_manifest = nlohmann::ordered_json::parse(r.data, nullptr, false);
-      if (source_manifest.is_discarded() || !source_manifest.is_object()) {
-        source_manifest = nullptr;
+      m.source_manifest = nlohmann::ordered_json::parse(r.data, nullptr, false);
+      if (m.source_manifest.is_discarded() || !m.source_manifest.is_object()) {
+        m.source_manifest = nullptr;
       }
     }
   }
@@ -446,36 +435,28 @@ make_manifest(const SysRoot& from, const source::SnapshotSink& to, const Capture
   if (gmtime_r(&info.created, &tm) != nullptr) {
     std::strftime(created, sizeof created, "%Y-%m-%dT%H:%M:%SZ", &tm);
   }
-  nlohmann::ordered_json m = render::json_document();
-  m["memmap_version"] = MEMMAP_VERSION;
-  m["created"] = created[0] ? nlohmann::ordered_json(created) : nlohmann::ordered_json(nullptr);
-  m["source"] = from.is_live() ? std::string("live") : from.prefix().string();
-  m["hostname"] = first_line(from, "proc/sys/kernel/hostname");
-  m["kernel"] = {{"release", first_line(from, "proc/sys/kernel/osrelease")},
-                 {"version", first_line(from, "proc/version")}};
-  std::string machine = info.machine;
-  if (machine.empty() && source_manifest.is_object() && source_manifest.contains("machine")
-      && source_manifest["machine"].is_string()) {
-    machine = source_manifest["machine"].get<std::string>();
+  if (created[0]) {
+    m.created = created;
   }
-  m["machine"] = machine.empty() ? nlohmann::ordered_json(nullptr) : nlohmann::ordered_json(machine);
-  m["uid"] = info.uid;
-  m["euid"] = info.euid;
-  m["complete"] = result.incomplete.empty() && result.unreadable.empty();
-  m["counts"] = {{"files", to.files()},
-                 {"links", to.links()},
-                 {"directories", to.directories()},
-                 {"bytes", to.bytes()},
-                 {"pci_devices", result.pci_devices},
-                 {"iommu_groups", result.iommu_groups},
-                 {"usb_devices", result.usb_devices}};
-  m["incomplete"] = notes(result.incomplete);
-  m["unreadable"] = notes(result.unreadable);
-  m["skipped"] = notes(result.skipped);
-  m["absent"] = notes(result.absent);
-  if (source_manifest.is_object()) {
-    m["source_manifest"] = source_manifest;
+  m.live = from.is_live();
+  m.source = from.is_live() ? std::string("live") : from.prefix().string();
+  m.hostname = first_line(from, "proc/sys/kernel/hostname");
+  m.kernel_release = first_line(from, "proc/sys/kernel/osrelease");
+  m.kernel_version = first_line(from, "proc/version");
+  if (!info.machine.empty()) {
+    m.machine = info.machine;
+  } else if (m.source_manifest.is_object() && m.source_manifest.contains("machine")
+             && m.source_manifest["machine"].is_string()
+             && !m.source_manifest["machine"].get<std::string>().empty()) {
+    m.machine = m.source_manifest["machine"].get<std::string>();
   }
+  m.uid = info.uid;
+  m.euid = info.euid;
+  m.files = to.files();
+  m.links = to.links();
+  m.directories = to.directories();
+  m.bytes = to.bytes();
+  m.result = result;
   return m;
 }
 

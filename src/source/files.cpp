@@ -20,6 +20,20 @@ is_directory(const std::filesystem::path& p)
   return std::filesystem::is_directory(p, ec);
 }
 
+PathKind
+path_kind(const std::filesystem::path& p)
+{
+  std::error_code ec;
+  const auto st = std::filesystem::status(p, ec);
+  PathKind k;
+  k.error = ec ? ec.message() : std::string();
+  k.kind = std::filesystem::is_directory(st)      ? PathKind::directory
+           : std::filesystem::is_regular_file(st) ? PathKind::regular
+           : std::filesystem::exists(st)          ? PathKind::other
+                                                  : PathKind::missing;
+  return k;
+}
+
 bool
 is_within(const std::filesystem::path& p, const std::filesystem::path& dir)
 {

@@ -94,6 +94,44 @@ TEST_CASE("BARs: sysfs rows give CPU address, size and the host-bridge offset", 
   CHECK(bars[0].naturally_aligned() == true);
 }
 
+TEST_CASE("BARs and ROM: an all-zero sysfs row outranks a stale register", "[pci]")
+{
+  // The shape of fixtures/qemu-q35-bar-fail 02:00.0: the kernel failed BAR 2 and released it
+  // (row 2 all zeros, flags too) while the register still holds 0x10_0000_0000; the ROM
+  // register holds an address the kernel has no resource for.
+  auto c = endpoint();
+  c.u32(0x10, 0xfe600000).u32(0x18, 0x0000000c).u32(0x1c, 0x10).u32(0x30, 0xfeb00000);
+  const std::string zero = "0x0000000000000000 0x0000000000000000 0x0000000000000000\n";
+  std::string text = "0x00000000fe600000 0x00000000fe6000ff 0x0000000000040200\n";
+  for (int i = 1; i < 7; ++i) {
+    text += zero;
+  }
+  const auto res = pci::parse_sysfs_resource(text, "resource");
+  const auto bars = pci::decode_bars(c.done(), 6, 0x0002, &res);
+  REQUIRE(bars.size() == 2);
+  CHECK(bars[0].cpu_address == 0xfe600000U);
+  CHECK_FALSE(bars[0].unassigned);
+  CHECK(bars[1].index == 2);
+  CHECK(bars[1].bits == 64);
+  CHECK(bars[1].prefetchable);
+  CHECK(bars[1].unassigned);
+  CHECK_FALSE(bars[1].ignored);
+  CHECK_FALSE(bars[1].bus_address);
+  CHECK_FALSE(bars[1].cpu_address);
+  CHECK(bars[1].register_address == 0x1000000000ULL);
+  CHECK(bars[1].state() == "unassigned");
+  const auto rom = pci::decode_rom(c.done(), 0x30, &res);
+  REQUIRE(rom);
+  CHECK(rom->unassigned);
+  CHECK_FALSE(rom->bus_address);
+  CHECK(rom->register_address == 0xfeb00000U);
+  // Without the kernel's rows (a dump) the register is all there is: an address.
+  const auto dumped = pci::decode_bars(c.done(), 6, 0x0002, nullptr);
+  REQUIRE(dumped.size() == 2);
+  CHECK(dumped[1].bus_address == 0x1000000000ULL);
+  CHECK_FALSE(dumped[1].unassigned);
+}
+
 TEST_CASE("sysfs resource: the layout follows the line count", "[pci]")
 {
   const std::string zero = "0x0000000000000000 0x0000000000000000 0x0000000000000000\n";

@@ -6,6 +6,7 @@
 #include <memmap/render/audit.hpp>
 #include <memmap/render/fields.hpp>
 #include <memmap/render/iommu.hpp>
+#include <memmap/render/pci.hpp>
 #include <memmap/render/resource_tree.hpp>
 #include <memmap/render/trace.hpp>
 #include <memmap/source/resource_tree.hpp>
@@ -126,7 +127,7 @@ TEST_CASE("fields: every registry is well formed and its help names the defaults
           "[render][fields]")
 {
   for (const Table* t :
-       {&resource_table(), &iommu_groups_table(), &audit_table(), &trace_devices_table()}) {
+       {&resource_table(), &bar_table(), &iommu_groups_table(), &audit_table(), &trace_devices_table()}) {
     INFO(t->name);
     CHECK_NOTHROW(t->check());
     for (const auto& f : t->fields) {

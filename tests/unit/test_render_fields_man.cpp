@@ -12,6 +12,7 @@
 #include <memmap/render/audit.hpp>
 #include <memmap/render/fields.hpp>
 #include <memmap/render/iommu.hpp>
+#include <memmap/render/pci.hpp>
 #include <memmap/render/resource_tree.hpp>
 #include <memmap/render/trace.hpp>
 
@@ -34,6 +35,7 @@ struct ManTable {
 };
 const ManTable k_tables[] = {
   {&memmap::render::resource_table, "iomem and ioports", "iomem and ioports"},
+  {&memmap::render::bar_table, "bar", "bar"},
   {&memmap::render::iommu_groups_table, "iommu-groups", "iommu-groups"},
   {&memmap::render::audit_table, "audit", "audit"},
   {&memmap::render::trace_devices_table, "trace", "trace"},

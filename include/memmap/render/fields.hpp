@@ -12,8 +12,8 @@
 // the columns it shows, so `-o +COL` is that view's columns plus COL, as a table.
 // JSON ignores -o: every document stays complete and key-stable (memmap(8), JSON OUTPUT).
 //
-// Tables: resource_table() (iomem, ioports), iommu_groups_table(), audit_table(),
-// trace_devices_table(). Adding one (e.g. `bar`'s per-BAR rows, from render/pci):
+// Tables: resource_table() (iomem, ioports), bar_table() (render/pci.hpp, one row per BAR),
+// iommu_groups_table(), audit_table(), trace_devices_table(). Adding one:
 //   1. in the renderer's header, an enum of its columns and `const Table& NAME_table();`
 //      whose fields are in the enum's order (Table::check() asserts ids are unique and every
 //      default is a field; the unit tests call it for every table);

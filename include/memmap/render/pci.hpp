@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 
 #include <memmap/pci/device.hpp>
+#include <memmap/render/fields.hpp>
 #include <memmap/render/format.hpp>
 #include <memmap/render/resource_tree.hpp>
 
@@ -30,6 +31,15 @@ nlohmann::ordered_json bar_to_json(const pci::PciModel& model,
                                    const std::vector<const pci::Device*>& devices,
                                    const BarRenderContext& ctx);
 nlohmann::ordered_json device_to_json(const pci::Device& dev, const BarRenderContext& ctx);
+
+// memmap bar -o: one row per BAR of `devices`, the columns of bar_table() (in BarCol order).
+enum class BarCol {
+  bdf, device, driver, bar, kind, bits, prefetchable, start, end, range, size, bus, offset,
+  decode, state, aligned, inside, where, notes
+};
+const Table& bar_table();
+void render_bar_table(const std::vector<const pci::Device*>& devices, const BarRenderContext& ctx,
+                      const Columns& cols, std::ostream& out);
 
 // The hierarchy: root buses, bridges with their windows, devices with their BARs.
 void render_tree_text(const pci::PciModel& model, const Style& style, std::ostream& out);

@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <ctime>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -44,8 +45,29 @@ struct ManifestInfo {
   std::string machine;      // uname -m, live only
 };
 
-// The manifest (memmap-snapshot.json): who, when, what kernel, what is missing.
-nlohmann::ordered_json make_manifest(const source::SysRoot& from, const source::SnapshotSink& to,
-                                     const CaptureResult& result, const ManifestInfo& info);
+// The manifest (memmap-snapshot.json): who, when, what kernel, what is missing. Typed here;
+// render/snapshot.hpp writes it as JSON (the file and snapshot --json) and as text.
+struct Manifest {
+  std::optional<std::string> created;         // ISO 8601 UTC; nullopt when gmtime failed
+  bool live = false;                          // copied from this machine's / (not --root)
+  std::string source;                         // "live" or the sysroot copied
+  std::optional<std::string> hostname;        // first line of proc/sys/kernel/hostname
+  std::optional<std::string> kernel_release;  // proc/sys/kernel/osrelease
+  std::optional<std::string> kernel_version;  // proc/version
+  std::optional<std::string> machine;         // uname -m, or the source snapshot's
+  unsigned uid = 0;
+  unsigned euid = 0;
+  std::size_t files = 0, links = 0, directories = 0;
+  std::uint64_t bytes = 0;
+  CaptureResult result;
+  // The manifest of the snapshot copied (a --root that is one), as read; null when none or
+  // not a JSON object.
+  nlohmann::ordered_json source_manifest;
+
+  bool complete() const { return result.incomplete.empty() && result.unreadable.empty(); }
+};
+
+Manifest make_manifest(const source::SysRoot& from, const source::SnapshotSink& to,
+                       const CaptureResult& result, const ManifestInfo& info);
 
 } // namespace memmap::snapshot

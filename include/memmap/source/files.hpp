@@ -13,6 +13,13 @@ namespace memmap::source {
 bool is_regular_file(const std::filesystem::path& p);
 bool is_directory(const std::filesystem::path& p);
 
+// What a path names, and why not when it cannot be stat'ed ("No such file or directory").
+struct PathKind {
+  enum Kind { missing, directory, regular, other } kind = missing;
+  std::string error;  // the stat error; "" when stat succeeded
+};
+PathKind path_kind(const std::filesystem::path& p);
+
 // True when `p` is `dir` or lies beneath it once both are made canonical as far as they
 // exist (links resolved): a copy of `dir` must not be written there.
 bool is_within(const std::filesystem::path& p, const std::filesystem::path& dir);
