@@ -14,7 +14,7 @@ namespace memmap::analyze {
 const std::vector<std::string>&
 source_names()
 {
-  static const std::vector<std::string> k_names = {"iomem", "ioports", "pci", "iommu"};
+  static const std::vector<std::string> k_names = {"iomem", "ioports", "pci", "iommu", "klog"};
   return k_names;
 }
 
@@ -27,6 +27,7 @@ check_registry()
     add_pci_checks(v);
     add_claim_checks(v);
     add_iommu_checks(v);
+    add_klog_checks(v);
     return v;
   }();
   return k_checks;
@@ -105,6 +106,10 @@ missing_source(const AuditSources& s, Needs n)
     return !pci ? "needs the PCI devices" : !iomem ? "needs /proc/iomem" : nullptr;
   case Needs::pci_and_iommu:
     return !pci ? "needs the PCI devices" : !iommu ? "needs the IOMMU groups" : nullptr;
+  case Needs::klog:
+    return s.klog ? nullptr : "needs the kernel log";
+  case Needs::pci_and_klog:
+    return !pci ? "needs the PCI devices" : !s.klog ? "needs the kernel log" : nullptr;
   }
   return nullptr;
 }
@@ -122,6 +127,8 @@ cause_rules()
   static const std::vector<CauseRule> k_rules = {
     // A BAR placed outside its bridge's windows is not forwarded there: the kernel cannot
     // claim it, and its address may land on anything else.
+    // The kernel log says why a BAR has no address.
+    {"bar-unassigned", {"bar-assign-failed"}},
     {"bar-not-claimed", {"bar-outside-window", "bar-overlap", "bar-overlaps-ram", "bar-misaligned"}},
     {"reserved-region-overlap", {"bar-outside-window", "bar-overlaps-ram"}},
     {"bar-overlap", {"bar-outside-window"}},
@@ -268,6 +275,8 @@ to_text(Needs n)
   case Needs::iommu: return "IOMMU groups";
   case Needs::pci_and_iomem: return "PCI devices, /proc/iomem";
   case Needs::pci_and_iommu: return "PCI devices, IOMMU groups";
+  case Needs::klog: return "the kernel log";
+  case Needs::pci_and_klog: return "PCI devices, the kernel log";
   }
   return "";
 }

@@ -44,6 +44,14 @@ select_window(const pci::Device& bridge, const ResType& t, const model::AddressS
   } else {
     bw = find(pci::WindowKind::mem);
     const pci::BridgeWindow* pref = find(pci::WindowKind::prefetchable);
+    // An all-zero row with registers that decode a prefetchable base (its type nibble, a
+    // disabled base > limit): the bridge has the decoder, but the kernel released the window
+    // (reset after a failed assignment). The kernel's resource has no flags then, so its rule
+    // takes the memory window; said in the notes.
+    if (t.pref && pref && pref->kernel == pci::KernelWindow::none && pref->registers_read
+        && !pref->registers_zero && pref->bits != 0) {
+      w.released_pref = true;
+    }
     if (t.pref && pref && pref->kernel != pci::KernelWindow::none) {
       const bool exists_unknown = pref->kernel == pci::KernelWindow::unknown
                                   && (!pref->registers_read || pref->uncertain());
@@ -82,8 +90,9 @@ select_window(const pci::Device& bridge, const ResType& t, const model::AddressS
     break;
   case pci::KernelWindow::unset:
   case pci::KernelWindow::disabled:
-    w.level.why_unknown = bridge.bdf + "'s " + w.level.window + " window has no address (kernel: "
-                          + pci::to_string(bw->kernel) + ")";
+    w.level.unplaced = true;
+    w.level.from = "sysfs";
+    w.level.name = name;
     return w;
   case pci::KernelWindow::none:
     w.level.why_unknown = bridge.bdf + " has no " + w.level.window + " window (kernel: none)";
@@ -130,6 +139,12 @@ build_chain(const pci::PciModel& pci, const pci::Device& d, const pci::Bar& bar,
   if (!bridges.empty()) {
     for (const pci::Device* b : bridges) {
       Win w = select_window(*b, t, space);
+      if (w.released_pref) {
+        notes.push_back(b->bdf + " has a prefetchable decoder whose window the kernel released "
+                        "(its row is all zero while the registers decode a prefetchable base): "
+                        "prefetchable BARs below it go to the memory window until the kernel "
+                        "assigns that window again (pci=realloc at boot)");
+      }
       const bool unknown = !w.level.why_unknown.empty();
       t = ResType{w.level.window == "io", w.level.window == "prefetchable", w.level.bits == 64};
       chain.push_back(std::move(w));
@@ -318,6 +333,28 @@ fit(const FitRequest& req, const FitInputs& in)
                             + " is unknown: " + lv.why_unknown);
       }
       break;
+    }
+    if (lv.unplaced) {
+      // No address to look in: the window itself must be placed above, as big as the BAR at
+      // least (what else it holds, its other devices' resources, adds to that).
+      lv.room = false;
+      if (i == 0) {
+        rep.fits = false;
+        rep.why = level_text(lv) + " has no address: the kernel could not place it";
+      }
+      FitChange c;
+      c.bridge = lv.bridge;
+      c.window = lv.window;
+      c.size = std::max(need, granule);
+      c.align = std::max(need_align, granule);
+      c.advice = "the window has no address now: it must be placed, at least this big";
+      rep.changes.push_back(c);
+      need = c.size;
+      need_align = c.align;
+      below_4g = !io && lv.bits == 32;
+      skip = nullptr;
+      skip_range.reset();
+      continue;
     }
     evaluate(ev, chain[i], skip, skip_range);
     if (i == 0) {

@@ -36,6 +36,7 @@ struct Win {
   FitLevel level;
   const Region* region = nullptr;         // its resource-tree node (null: not found)
   std::vector<const Region*> apertures;   // the host bridge level: every aperture node
+  bool released_pref = false;             // the bridge's prefetchable window was released
   std::optional<Range> range() const
   {
     if (level.start && level.end) {

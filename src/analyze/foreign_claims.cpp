@@ -5,8 +5,6 @@
 
 namespace memmap::analyze {
 
-namespace {
-
 bool
 is_framebuffer_name(const std::string& n)
 {
@@ -33,6 +31,8 @@ framebuffer_fix(const std::string& n)
          "console needs another GPU or a serial line), or video=simplefb:off where simplefb "
          "is built in, or unbind the framebuffer before binding vfio-pci";
 }
+
+namespace {
 
 std::optional<int>
 bar_of(const pci::Device& d, const model::Region& r)

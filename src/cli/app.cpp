@@ -60,6 +60,10 @@ run(int argc, char** argv)
   app.add_option("--lspci", opts.lspci_file,
                  "Read PCI devices from an lspci -x/-xxx/-xxxx (or -v -x) dump")
     ->type_name("FILE");
+  app.add_option("--dmesg", opts.dmesg_file,
+                 "Read the kernel log from a saved dmesg, dmesg -T or journalctl -k text (or "
+                 "/dev/kmsg records) instead of /dev/kmsg")
+    ->type_name("FILE");
   app.add_flag("--json", opts.json, "Write JSON (a stable, documented contract) instead of text");
   app.add_option("--color", opts.color, "Colour output: auto (a terminal, NO_COLOR unset), always, never")
     ->type_name("WHEN")

@@ -41,7 +41,15 @@ run_bar(Context& ctx, const BarArgs& args, const render::Columns& cols)
   auto& model = ctx.pci();
   ctx.report_pci_limits();
   const auto x = machine::cross_reference_maps(ctx.machine(), model);
-  const render::BarRenderContext rc{x.highest_ram, x.iomem_known, x.ioports_known};
+  render::BarRenderContext rc;
+  rc.highest_ram = x.highest_ram;
+  rc.iomem_known = x.iomem_known;
+  rc.ioports_known = x.ioports_known;
+  if (const auto* klog = ctx.machine().kernel_log_for_notes()) {
+    rc.klog = klog;
+    rc.klog_display = ctx.machine().kernel_log_display();
+    rc.klog_records = ctx.machine().kernel_log_is_records();
+  }
 
   std::vector<const pci::Device*> devices;
   for (const auto& d : model.devices) {

@@ -15,7 +15,7 @@ Context::Context(GlobalOptions opts, std::ostream& out, std::ostream& err)
     m_style(render::want_color(m_opts.color, STDOUT_FILENO)),
     m_err_style(render::want_color(m_opts.color, STDERR_FILENO)),
     m_machine(machine::MachineArgs{{m_opts.root, m_opts.iomem_file, m_opts.ioports_file,
-                                    m_opts.lspci_file},
+                                    m_opts.lspci_file, m_opts.dmesg_file},
                                    m_opts.strict},
               [this](const std::string& msg) { m_err << "memmap: " << msg << '\n'; })
 {

@@ -22,6 +22,7 @@ struct GlobalOptions {
   std::string iomem_file;    // --iomem FILE
   std::string ioports_file;  // --ioports FILE
   std::string lspci_file;    // --lspci FILE
+  std::string dmesg_file;    // --dmesg FILE: a saved kernel log
   bool strict = false;       // --strict: resource-tree indentation must be the kernel's
   bool json = false;         // --json
   std::string color = "auto";

@@ -35,6 +35,15 @@ load_audit_model(Machine& m, AuditModel& out)
   } else {
     not_read("pci", pci_why, "PCI checks are skipped");
   }
+  std::string klog_why;
+  if (const auto* klog = load_or_why(klog_why, [&]() -> auto& { return m.kernel_log(); })) {
+    out.src.klog = klog;
+    out.src.klog_display = m.kernel_log_display();
+    out.src.klog_records = m.kernel_log_is_records();
+    st.push_back({"klog", true, m.kernel_log_display()});
+  } else {
+    not_read("klog", klog_why, "kernel-log checks are skipped");
+  }
   const source::SysRoot* root = nullptr;
   try {
     root = &m.sysfs();

@@ -2,8 +2,10 @@
 
 #include <memmap/error.hpp>
 #include <memmap/pci/loader.hpp>
+#include <memmap/source/kernel_log.hpp>
 #include <memmap/source/resource_tree.hpp>
 
+#include <fmt/format.h>
 #include <unistd.h>
 
 namespace memmap::machine {
@@ -63,6 +65,55 @@ Machine::load_tree(std::optional<model::AddressSpace>& slot, model::SpaceKind ki
     }
   }
   return *slot;
+}
+
+const pci::KernelLogEvents&
+Machine::kernel_log()
+{
+  if (m_klog) {
+    return *m_klog;
+  }
+  if (!m_klog_error.empty()) {
+    throw SourceError(m_klog_error);
+  }
+  if (!m_plan.available(Part::klog)) {
+    m_klog_error = m_plan.of(Part::klog).why_none;
+    throw SourceError(m_klog_error);
+  }
+  const auto r = m_args.sources.dmesg_file.empty()
+                   ? source::read_kernel_log(m_root)
+                   : source::read_kernel_log_file(m_args.sources.dmesg_file);
+  if (!r.log) {
+    m_klog_error = fmt::format("{}: not read: {}", r.unavailable->what, r.unavailable->reason);
+    throw SourceError(m_klog_error);
+  }
+  m_klog_display = r.log->display;
+  m_klog_records = r.log->from_kmsg;
+  m_klog = pci::parse_kernel_log(r.log->text);
+  if (r.log->lost != 0) {
+    notice(fmt::format("{}: {} records were overwritten while reading (the ring buffer moved "
+                       "on); the oldest messages may be missing",
+                       m_klog_display, r.log->lost));
+  }
+  if (r.log->truncated) {
+    notice(fmt::format("{}: read up to its size limit; later messages are not seen",
+                       m_klog_display));
+  }
+  return *m_klog;
+}
+
+const pci::KernelLogEvents*
+Machine::kernel_log_for_notes()
+{
+  if (!m_plan.available(Part::klog)) {
+    return nullptr;  // files of another machine and no --dmesg: nothing to say beside them
+  }
+  try {
+    return &kernel_log();
+  } catch (const SourceError& e) {
+    notice(std::string(e.what()) + " (the kernel's account of BAR placement is not shown)");
+    return nullptr;
+  }
 }
 
 const model::AddressSpace&

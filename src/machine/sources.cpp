@@ -16,6 +16,8 @@ to_string(Part p)
     return "pci";
   case Part::sysfs:
     return "sysfs";
+  case Part::klog:
+    return "klog";
   }
   return "?";
 }
@@ -34,6 +36,8 @@ what(Part p)
     return "PCI devices";
   case Part::sysfs:
     return "sysfs (IOMMU groups, NUMA, USB, mounts)";
+  case Part::klog:
+    return "the kernel log";
   }
   return "?";
 }
@@ -50,6 +54,8 @@ option_for(Part p)
     return "--lspci FILE";
   case Part::sysfs:
     return nullptr;
+  case Part::klog:
+    return "--dmesg FILE";
   }
   return nullptr;
 }
@@ -59,12 +65,12 @@ option_for(Part p)
 SourcePlan::SourcePlan(SourceArgs args)
   : m_args(std::move(args))
 {
-  const std::string* files[] = {&m_args.iomem_file, &m_args.ioports_file, &m_args.lspci_file,
-                                nullptr};
+  const std::string* files[k_part_count] = {&m_args.iomem_file, &m_args.ioports_file,
+                                             &m_args.lspci_file, nullptr, &m_args.dmesg_file};
   const bool any_file = !m_args.iomem_file.empty() || !m_args.ioports_file.empty()
                         || !m_args.lspci_file.empty();
   m_files_only = m_args.root.empty() && any_file;
-  for (int i = 0; i < 4; ++i) {
+  for (int i = 0; i < k_part_count; ++i) {
     const Part p = static_cast<Part>(i);
     PartSource& s = m_parts[i];
     if (files[i] && !files[i]->empty()) {
@@ -98,6 +104,7 @@ SourcePlan::describe() const
   add("--iomem", m_args.iomem_file);
   add("--ioports", m_args.ioports_file);
   add("--lspci", m_args.lspci_file);
+  add("--dmesg", m_args.dmesg_file);
   return s;
 }
 

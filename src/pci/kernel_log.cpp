@@ -394,6 +394,24 @@ message(std::string_view msg, LogEvent& ev)
   if (eat(s, "PCI: ")) {
     return bus_message(s, ev);
   }
+  // "acpi PNP0A08:00: host bridge window [mem ...] (ignored, not CPU addressable)": the ACPI
+  // host-bridge setup dropping a _CRS window above the CPU's physical address width, so the
+  // root bus never gets that aperture.
+  if (const std::size_t at = s.substr(0, 64).find(": host bridge window ");
+      at != std::string_view::npos) {
+    const std::size_t sp0 = s.substr(0, at).find(' ');
+    std::string_view rest = s.substr(at + 21);
+    ev.range = eat_range(rest);
+    if (!ev.range || !rest.starts_with(" (ignored")) {
+      return false;
+    }
+    ev.kind = LogEventKind::host_window_ignored;
+    ev.form = LogForm::common;
+    ev.driver = sp0 == std::string_view::npos ? std::string() : escaped(s.substr(0, sp0));
+    ev.bus = escaped(s.substr(sp0 == std::string_view::npos ? 0 : sp0 + 1,
+                              at - (sp0 == std::string_view::npos ? 0 : sp0 + 1)));
+    return true;
+  }
   const std::size_t sp = s.substr(0, 48).find(' ');
   if (sp == std::string_view::npos || sp == 0) {
     return bus_message(s, ev);

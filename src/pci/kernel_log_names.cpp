@@ -129,6 +129,7 @@ to_string(LogEventKind kind)
   case LogEventKind::not_claimed_cant_enable: return "not_claimed_cant_enable";
   case LogEventKind::bridge_window_add_size: return "bridge_window_add_size";
   case LogEventKind::root_bus_resource: return "root_bus_resource";
+  case LogEventKind::host_window_ignored: return "host_window_ignored";
   case LogEventKind::realloc_advised: return "realloc_advised";
   case LogEventKind::realloc_auto_enabled: return "realloc_auto_enabled";
   case LogEventKind::retry: return "retry";
@@ -176,6 +177,21 @@ format_resource_id(const LogResourceId& id)
   case LogResourceKind::unknown: break;
   }
   return "?";
+}
+
+std::optional<int>
+resource_number(const LogResourceId& id)
+{
+  switch (id.kind) {
+  case LogResourceKind::bar:
+    return id.index >= 0 ? std::optional<int>(id.index) : std::nullopt;
+  case LogResourceKind::rom:
+    return 6;
+  case LogResourceKind::vf_bar:
+    return id.index >= 0 ? std::optional<int>(7 + id.index) : std::nullopt;
+  default:
+    return std::nullopt;
+  }
 }
 
 std::vector<const LogEvent*>

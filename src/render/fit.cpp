@@ -99,6 +99,12 @@ render_fit_text(const FitReport& r, const Style& style, std::ostream& out)
       out << "    unknown: " << lv.why_unknown << '\n';
       continue;
     }
+    if (lv.unplaced) {
+      out << fmt::format("    no address (the kernel could not place it); needs {} aligned {}{}\n",
+                         exact_size(lv.need_size), exact_size(lv.need_align),
+                         lv.need_below_4g ? " below 4G" : "");
+      continue;
+    }
     if (!lv.room) {
       continue;
     }
@@ -203,6 +209,7 @@ fit_to_json(const FitReport& r)
     }
     l["gaps"] = lg;
     l["unknown"] = lv.why_unknown.empty() ? Json(nullptr) : Json(lv.why_unknown);
+    l["unplaced"] = lv.unplaced;
     chain.push_back(l);
   }
   j["chain"] = chain;

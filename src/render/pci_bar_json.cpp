@@ -271,6 +271,7 @@ device_to_json(const Device& d, const BarRenderContext& ctx)
     problems.push_back(diagnostic_to_json(p));
   }
   j["problems"] = std::move(problems);
+  j["kernel_log"] = history_json(d, ctx);
   return j;
 }
 

@@ -195,6 +195,7 @@ write_device(const Device& d, const BarRenderContext& ctx, const Style& style, s
   // The table: BARs, ROM, windows (pci_bar_rows.cpp).
   const int width = bar_address_width(d);
   write_bar_rows(bar_rows(d, ctx, width), out);
+  write_history(d, ctx, out);
   if (d.buses) {
     out << fmt::format("  buses primary {:02x}, secondary {:02x}, subordinate {:02x}\n", d.buses->primary,
                        d.buses->secondary, d.buses->subordinate);

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include <memmap/pci/device.hpp>
+#include <memmap/render/json.hpp>
 #include <memmap/render/pci.hpp>
 
 namespace memmap::render::pci_detail {
@@ -57,6 +58,21 @@ void write_bar_rows(const std::vector<BarRow>& rows, std::ostream& out);
 // A BAR's notes column; `vf`: the device a VF BAR placed from its PF belongs to.
 std::string bar_notes(const pci::Bar& b, const pci::Device* vf = nullptr);
 // Where an address lies in /proc/iomem or /proc/ioports ("" when that file is unknown).
+// The kernel log's account of each of a device's resources (BAR n, ROM, VF BAR n, bridge
+// windows by space) that has more than its probe line, in first-mentioned order.
+struct ResourceHistory {
+  std::string resource;          // "BAR 2", "bridge window pref"
+  std::optional<int> number;     // BARs 0-5, ROM 6, VF BARs 7-12 (pci::resource_number)
+  std::vector<const pci::LogEvent*> events;
+  bool eventful = false;
+};
+std::vector<ResourceHistory> kernel_history(const pci::KernelLogEvents& log, const pci::Device& d);
+std::string event_phrase(const pci::LogEvent& ev);
+// "  kernel log (SOURCE, by line):" and one line per resource; nothing without a log.
+void write_history(const pci::Device& d, const BarRenderContext& ctx, std::ostream& out);
+// The device's "kernel_log" JSON: null when no log was read.
+Json history_json(const pci::Device& d, const BarRenderContext& ctx);
+
 std::string placement_text(const std::optional<pci::Placement>& p, bool space_known, const char* space_name);
 
 } // namespace memmap::render::pci_detail

@@ -99,8 +99,7 @@ cell(TraceDeviceCol c, const DeviceStats& d, const Annotator& a)
   case C::device: return d.device;
   case C::driver: return driver_text(info_of(a, d.device));
   case C::group: {
-    const int info_group = info_of(a, d.device).iommu_group;
-    const int group = info_group >= 0 ? info_group : d.iommu_group;
+    const int group = group_of(a, d);
     return group >= 0 ? std::to_string(group) : "-";
   }
   case C::maps: return std::to_string(d.maps);
@@ -118,8 +117,8 @@ cell(TraceDeviceCol c, const DeviceStats& d, const Annotator& a)
   case C::faults: return counter_text(a, k_fault_event, d.faults);
   case C::errors: return std::to_string(d.errors);
   case C::syncs: return std::to_string(d.syncs);
-  case C::streaming_count: return std::to_string(d.outstanding_count - d.coherent_count);
-  case C::streaming_bytes: return human_size(d.outstanding_bytes - d.coherent_bytes);
+  case C::streaming_count: return std::to_string(d.streaming_count());
+  case C::streaming_bytes: return human_size(d.streaming_bytes());
   case C::coherent_count: return std::to_string(d.coherent_count);
   case C::coherent_bytes: return human_size(d.coherent_bytes);
   case C::mapped: return mapped_text(d);

@@ -46,6 +46,15 @@ info_of(const trace::Annotator& a, const std::string& dev)
   return a.device ? a.device(dev) : trace::DeviceInfo{};
 }
 
+// The device's IOMMU group: the machine's (sysfs) where it knows one, else the trace's
+// iommu:add_device_to_group; -1 for none.
+inline int
+group_of(const trace::Annotator& a, const trace::DeviceStats& d)
+{
+  const int known = info_of(a, d.device).iommu_group;
+  return known >= 0 ? known : d.iommu_group;
+}
+
 // A counter fed by `event`: its value, or null when the run did not trace that event.
 inline Json
 counter(const trace::Annotator& a, const char* event, std::uint64_t v)

@@ -165,7 +165,7 @@ render_live_screen(const IntervalView& v, const Annotator& a, const std::string&
     }
     const Rates r = rates(*d, find_prev(v, d->device), v.seconds);
     const DeviceInfo info = info_of(a, d->device);
-    const int group = info.iommu_group >= 0 ? info.iommu_group : d->iommu_group;
+    const int group = group_of(a, *d);
     out << fmt::format("{:<24} {:<10} {:>5} {:>7} {:>9} {:>8.0f} {:>8.0f} {:>10} {:>10} {:>10} "
                        "{:>8} {:>6} {:>6}\n",
                        d->device, driver_text(info).substr(0, 10),

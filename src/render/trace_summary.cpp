@@ -67,7 +67,7 @@ devices_text(const std::vector<const DeviceStats*>& devs, const Annotator& a, st
                      "OUTSTANDING", "LARGEST", "BOUNCES", "FAULTS");
   for (const auto* d : devs) {
     const DeviceInfo info = info_of(a, d->device);
-    const int group = info.iommu_group >= 0 ? info.iommu_group : d->iommu_group;
+    const int group = group_of(a, *d);
     out << fmt::format(
       "{:<{}}  {:<10} {:>5} {:>7} {:>7} {:>7} {:>7} {:>12} {:>8} {:>7} {:>6}\n", d->device, w,
       driver_text(info), group >= 0 ? std::to_string(group) : "-",
@@ -95,14 +95,14 @@ trace_detail::device_json(const DeviceStats& d, const Annotator& a)
   j["faults"] = counter(a, k_fault_event, d.faults);
   const DeviceInfo info = info_of(a, d.device);
   j["driver"] = info.driver.empty() ? Json(nullptr) : Json(info.driver);
-  const int group = info.iommu_group >= 0 ? info.iommu_group : d.iommu_group;
+  const int group = group_of(a, d);
   j["iommu_group"] = group >= 0 ? Json(group) : Json(nullptr);
   j["errors"] = d.errors;
   j["syncs"] = d.syncs;
   j["coherent_count"] = d.coherent_count;
   j["coherent_bytes"] = d.coherent_bytes;
-  j["streaming_count"] = d.outstanding_count - d.coherent_count;
-  j["streaming_bytes"] = d.outstanding_bytes - d.coherent_bytes;
+  j["streaming_count"] = d.streaming_count();
+  j["streaming_bytes"] = d.streaming_bytes();
   Json by_dir = Json::object();
   for (int i = 0; i < 4; ++i) {
     by_dir[std::string(to_string(static_cast<DmaDir>(i)))] = d.mapped_bytes[static_cast<std::size_t>(i)];

@@ -1,5 +1,7 @@
 #include <memmap/snapshot/capture.hpp>
 
+#include <memmap/source/kernel_log.hpp>
+
 #include <memmap/error.hpp>
 #include <memmap/source/resource_tree.hpp>
 
@@ -33,6 +35,7 @@ public:
     usb();
     root_block_device();
     dma_api();
+    kernel_log();
     // Directories that captured links point to, so that they resolve in the copy.
     for (const auto& dir : m_link_targets) {
       if (!m_to.has(dir) && m_from.entry(dir).type == EntryType::directory) {
@@ -385,6 +388,32 @@ private:
       if (m_from.entry(rel).type == EntryType::file) {
         copy_file(rel, false);
       }
+    }
+  }
+
+  // The kernel log (why a BAR got no address): a --root snapshot's copy as it is; live,
+  // /dev/kmsg read without consuming it, kept as dmesg lines (source/kernel_log.hpp).
+  void kernel_log()
+  {
+    const std::string rel(source::kSnapshotKernelLog);
+    if (!m_from.is_live()) {
+      if (!copy_file(rel, false) && m_from.entry(rel).type == EntryType::missing) {
+        m_result.absent.push_back({rel, "no kernel log in the source tree"});
+      }
+      return;
+    }
+    const auto r = source::read_kmsg();
+    if (!r.log) {
+      m_result.unreadable.push_back({rel, r.unavailable->what + ": " + r.unavailable->reason});
+      return;
+    }
+    m_to.file(rel, r.log->text);
+    if (r.log->lost != 0) {
+      m_result.incomplete.push_back(
+        {rel, fmt::format("{} records were overwritten while reading", r.log->lost)});
+    }
+    if (r.log->truncated) {
+      m_result.incomplete.push_back({rel, "stopped at the size limit"});
     }
   }
 

@@ -230,6 +230,16 @@ TEST_CASE("q35 bar-fail: the root bus windows left after the kernel dropped the 
   CHECK(line_of(q.log.text, 201).find("acpi PNP0A08:00: host bridge window [mem "
                                       "0x1000000000-0x20001fffff window] (ignored, not CPU "
                                       "addressable)") != std::string::npos);
+  // ... and that line is an event of its own: the aperture the 64-bit BAR needed.
+  const auto ignored = q.events.of_kind(LogEventKind::host_window_ignored);
+  REQUIRE(ignored.size() == 1);
+  CHECK(ignored[0]->line == 201);
+  CHECK(ignored[0]->driver == "acpi");
+  CHECK(ignored[0]->bus == "PNP0A08:00");
+  REQUIRE(ignored[0]->range.has_value());
+  CHECK(ignored[0]->range->start == 0x1000000000ULL);
+  CHECK(ignored[0]->range->end == 0x20001fffffULL);
+  CHECK(ignored[0]->range->window);
 }
 
 TEST_CASE("q35 bar-fail: the sysroot of the same boot agrees with the log", "[klog]")

@@ -45,10 +45,30 @@ TEST_CASE("source plan: every combination of --root and --iomem/--ioports/--lspc
 TEST_CASE("source plan: what it describes", "[machine]")
 {
   CHECK(SourcePlan(SourceArgs{}).describe() == "this machine");
-  CHECK(SourcePlan(SourceArgs{"snap", "", "", "l.txt"}).describe() == "sysroot snap");
-  CHECK(SourcePlan(SourceArgs{"", "i.txt", "", "l.txt"}).describe() == "--iomem i.txt, --lspci l.txt");
-  const SourcePlan dump_only(SourceArgs{"", "", "", "gpu.txt"});
+  CHECK(SourcePlan(SourceArgs{"snap", "", "", "l.txt", ""}).describe() == "sysroot snap");
+  CHECK(SourcePlan(SourceArgs{"", "i.txt", "", "l.txt", ""}).describe() == "--iomem i.txt, --lspci l.txt");
+  const SourcePlan dump_only(SourceArgs{"", "", "", "gpu.txt", ""});
   CHECK(dump_only.of(Part::iomem).why_none
         == "/proc/iomem: not read: the given files (--lspci gpu.txt) are another machine's; add "
            "--iomem FILE, or use --root DIR");
+}
+
+TEST_CASE("source plan: the kernel log follows the machine the rest is", "[machine]")
+{
+  // Live: /dev/kmsg; --dmesg alone live is this machine's saved log, the rest stays live.
+  CHECK(SourcePlan(SourceArgs{}).of(Part::klog).from == From::root);
+  const SourcePlan saved(SourceArgs{"", "", "", "", "boot.log"});
+  CHECK_FALSE(saved.files_only());
+  CHECK(saved.of(Part::klog).from == From::file);
+  CHECK(saved.of(Part::klog).file == "boot.log");
+  CHECK(saved.of(Part::iomem).from == From::root);
+  // --root DIR: DIR's copy (var/log/memmap-kmsg) unless --dmesg replaces it.
+  CHECK(SourcePlan(SourceArgs{"snap", "", "", "", ""}).of(Part::klog).from == From::root);
+  // Files of another machine: never this machine's log, and the reason says how to give one.
+  const SourcePlan dump_only(SourceArgs{"", "", "", "gpu.txt", ""});
+  CHECK(dump_only.of(Part::klog).from == From::none);
+  CHECK(dump_only.of(Part::klog).why_none.find("--dmesg FILE") != std::string::npos);
+  const SourcePlan dump_and_log(SourceArgs{"", "", "", "gpu.txt", "gpu-dmesg.txt"});
+  CHECK(dump_and_log.of(Part::klog).from == From::file);
+  CHECK(dump_and_log.describe() == "--lspci gpu.txt, --dmesg gpu-dmesg.txt");
 }

@@ -235,7 +235,8 @@ TEST_CASE("fields: trace -o renders the summary's devices; the registry covers t
   REQUIRE(j["devices"].size() == 1);
   const Json& dev = j["devices"][0];
   std::vector<std::string> no_column;
-  for (const auto& [key, value] : dev.items()) {
+  for (const auto& item : dev.items()) {
+    const std::string key = item.key();  // not a structured binding: clang 14 cannot capture one
     const bool covered =
       std::any_of(trace_devices_table().fields.begin(), trace_devices_table().fields.end(),
                   [&](const Field& f) { return f.json_key == key; });

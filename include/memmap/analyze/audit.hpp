@@ -17,6 +17,9 @@ struct PciModel;
 namespace memmap::iommu {
 struct IommuState;
 }
+namespace memmap::pci {
+struct KernelLogEvents;
+}
 
 namespace memmap::analyze {
 
@@ -47,7 +50,7 @@ struct Finding {
 
 // One source of the audit, read or not, and what memmap knows of it.
 struct SourceStatus {
-  std::string name;    // "iomem", "ioports", "pci", "iommu" (the names --require takes)
+  std::string name;    // "iomem", "ioports", "pci", "iommu", "klog" (the names --require takes)
   bool read = false;
   std::string detail;  // read: where from ("fixtures/x/proc/iomem"); not read: why
 };
@@ -61,10 +64,13 @@ struct AuditSources {
   const model::AddressSpace* ioports = nullptr;
   const pci::PciModel* pci = nullptr;
   const iommu::IommuState* iommu = nullptr;
+  const pci::KernelLogEvents* klog = nullptr;  // the kernel log's PCI resource events
+  std::string klog_display;    // where it came from, for evidence: "/dev/kmsg", "boot.log"
+  bool klog_records = false;   // /dev/kmsg records: a line number counts messages, not lines
   std::vector<SourceStatus> status;  // one entry per source_names(), filled by the loader
 };
 
-enum class Needs { any, iomem, ioports, pci, iommu, pci_and_iomem, pci_and_iommu };
+enum class Needs { any, iomem, ioports, pci, iommu, klog, pci_and_iomem, pci_and_iommu, pci_and_klog };
 // What a check needs, for people: "/proc/iomem", "PCI devices, IOMMU groups", ...
 const char* to_text(Needs n);
 
@@ -127,5 +133,6 @@ void add_iomem_checks(std::vector<Check>& out);
 void add_pci_checks(std::vector<Check>& out);
 void add_claim_checks(std::vector<Check>& out);
 void add_iommu_checks(std::vector<Check>& out);
+void add_klog_checks(std::vector<Check>& out);
 
 } // namespace memmap::analyze

@@ -64,6 +64,10 @@ struct FitLevel {
   std::optional<std::uint64_t> largest_aligned;  // the largest naturally aligned free block
   std::optional<bool> room;      // need fits here today; nullopt: not evaluated or unknown
   std::string why_unknown;       // when the window's range or contents are unknown
+  // The window exists (the kernel's row is unset or disabled, or the registers show a
+  // decoder the kernel released) but has no address: it must be placed in the level above,
+  // at least as big as what it holds. room is then false.
+  bool unplaced = false;
 };
 
 // A window that must change for the BAR to fit.

@@ -39,6 +39,11 @@ std::vector<ForeignClaim> find_foreign_claims(const model::AddressSpace& iomem,
                                               const pci::PciModel* pci,
                                               const std::set<std::string>* only = nullptr);
 
+// A firmware framebuffer's resource name (BOOTFB, simpledrm, efifb, vesafb, vga16fb, offb,
+// simple-framebuffer.N, ...), and the boot option that keeps it out of a device's BAR.
+bool is_framebuffer_name(const std::string& name);
+std::string framebuffer_fix(const std::string& name);
+
 // The driver of `d` as far as its source knows: sysfs says "none" ("") by the absence of the
 // link; a dump without -k says nothing (nullopt).
 std::optional<std::string> known_driver(const pci::PciModel& model, const pci::Device& d);

@@ -16,6 +16,7 @@
 #include <memmap/machine/sources.hpp>
 #include <memmap/model/address_space.hpp>
 #include <memmap/pci/device.hpp>
+#include <memmap/pci/kernel_log.hpp>
 #include <memmap/source/pci_names.hpp>
 #include <memmap/source/sysroot.hpp>
 
@@ -65,6 +66,17 @@ public:
   const pci::PciModel* pci_for_labels();
   // Give the one-time notices about what the loaded PCI model could not see.
   void report_pci_limits();
+  // The kernel log's PCI resource events: --dmesg FILE, else ROOT/var/log/memmap-kmsg under
+  // --root, else /dev/kmsg (root, or kernel.dmesg_restrict=0). Read once; throws SourceError
+  // with the reason when it cannot be read or the plan has none (files of another machine).
+  const pci::KernelLogEvents& kernel_log();
+  // Where the log came from ("/dev/kmsg", "FILE"), once kernel_log() has read it.
+  const std::string& kernel_log_display() const { return m_klog_display; }
+  // True when it was /dev/kmsg records (live or saved): its line numbers count messages.
+  bool kernel_log_is_records() const { return m_klog_records; }
+  // The log for notes beside another view (bar's kernel history): null when it cannot be
+  // read, and then the reason is said once through the notice sink.
+  const pci::KernelLogEvents* kernel_log_for_notes();
   // Read config space of functions in D3cold too (--wake); call before pci().
   void set_pci_wake(bool wake) { m_pci_wake = wake; }
   // Load identity, driver and topology only (pci::LoadOptions::addresses); before pci().
@@ -87,6 +99,10 @@ private:
   bool m_pci_wake = false;
   bool m_pci_addresses = true;
   bool m_pci_failed = false;
+  std::optional<pci::KernelLogEvents> m_klog;
+  std::string m_klog_display;
+  bool m_klog_records = false;
+  std::string m_klog_error;  // non-empty: the read failed (not retried)
 };
 
 // A part for a report, or null with the reason it is missing in `why` (a report that

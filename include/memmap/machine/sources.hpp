@@ -9,6 +9,9 @@
 //   live and any file        the files are a machine of their own (a bug report, a saved dump):
 //                            the parts given as files come from them, every other part is not
 //                            read at all, never this machine's
+//   --dmesg FILE             the kernel log of whichever machine the rest is: given live
+//                            alone, this machine's (a log saved with sudo dmesg, journalctl
+//                            -k -b -1); beside --root or other files, theirs
 #pragma once
 
 #include <string>
@@ -20,14 +23,17 @@ enum class Part {
   ioports,  // /proc/ioports
   pci,      // the PCI devices: sys/bus/pci or an lspci dump
   sysfs,    // everything else under the root: IOMMU groups, NUMA, USB, mounts, ...
+  klog,     // the kernel log: /dev/kmsg, ROOT/var/log/memmap-kmsg, or --dmesg FILE
 };
-const char* to_string(Part p);  // "iomem", "ioports", "pci", "sysfs"
+inline constexpr int k_part_count = 5;
+const char* to_string(Part p);  // "iomem", "ioports", "pci", "sysfs", "klog"
 
 struct SourceArgs {
   std::string root;          // --root DIR; empty: live
   std::string iomem_file;    // --iomem FILE
   std::string ioports_file;  // --ioports FILE
   std::string lspci_file;    // --lspci FILE
+  std::string dmesg_file;    // --dmesg FILE
 };
 
 enum class From { root, file, none };
@@ -52,7 +58,7 @@ public:
 private:
   SourceArgs m_args;
   bool m_files_only = false;
-  PartSource m_parts[4];
+  PartSource m_parts[k_part_count];
 };
 
 } // namespace memmap::machine

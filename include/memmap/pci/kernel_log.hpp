@@ -42,6 +42,8 @@ enum class LogEventKind {
   not_claimed_cant_enable,   // "...: not claimed; can't enable device"
   bridge_window_add_size,    // "bridge window [...] to [bus 02-05] add_size 0x.. add_align 0x.."
   root_bus_resource,         // "pci_bus 0000:00: root bus resource [mem ... window]"
+  host_window_ignored,       // "acpi PNP0A08:00: host bridge window [mem ...] (ignored, not
+                             //  CPU addressable)": an aperture the root bus never gets
   realloc_advised,           // "Some PCI device resources are unassigned, try booting with pci=realloc"
   realloc_auto_enabled,      // "Automatically enabled pci realloc, ..."
   retry,                     // "No. 2 try to assign unassigned res"
@@ -67,6 +69,9 @@ struct LogResourceId {
 };
 // "BAR 1", "ROM", "VF BAR 0", "bridge window", "CardBus bridge window 0", "?".
 std::string format_resource_id(const LogResourceId& id);
+// The resource's number as memmap's audit subjects and bar JSON give it: BARs 0-5, the ROM 6,
+// VF BARs 7-12; nullopt for windows and resources without a number.
+std::optional<int> resource_number(const LogResourceId& id);
 
 // A resource as lib/vsprintf.c's %pR / %pr prints it.
 enum class LogSpace { unknown, io, mem, irq, dma, bus };
@@ -114,7 +119,8 @@ struct LogEvent {
   LogForm form = LogForm::common;
   std::string driver;                 // "pci", "pcieport", "mpt3sas", "pci_bus"; "" for none
   std::string bdf;                    // "0000:01:00.0"; "" when not about a device
-  std::string bus;                    // "0000:00" for pci_bus messages
+  std::string bus;                    // "0000:00" for pci_bus messages; the ACPI device
+                                      // ("PNP0A08:00") for host_window_ignored
   LogResourceId resource;
   std::optional<LogRange> range;      // the resource as printed
   std::string conflict_name;          // cant_claim_conflict: "BOOTFB", "PCI Bus 0000:00"

@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 
 #include <memmap/pci/device.hpp>
+#include <memmap/pci/kernel_log.hpp>
 #include <memmap/render/fields.hpp>
 #include <memmap/render/format.hpp>
 #include <memmap/render/resource_tree.hpp>
@@ -20,6 +21,9 @@ struct BarRenderContext {
   std::optional<std::uint64_t> highest_ram;  // the last System RAM byte in /proc/iomem
   bool iomem_known = false;                  // a /proc/iomem was cross-referenced
   bool ioports_known = false;
+  const pci::KernelLogEvents* klog = nullptr;  // the kernel log, when read: bar's history
+  std::string klog_display;                    // where it came from
+  bool klog_records = false;                   // /dev/kmsg records: numbers count messages
 };
 
 // One block per device, in model order.

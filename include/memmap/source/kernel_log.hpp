@@ -3,9 +3,11 @@
 // The kernel log as a source: live /dev/kmsg, a saved log file, or a snapshot's copy.
 // Reading only; what the messages mean is pci/kernel_log.hpp's business.
 //
-// Where a snapshot keeps it: ROOT/var/log/memmap-kmsg (kSnapshotKernelLog), holding the
-// /dev/kmsg records exactly as read (one "prio,seq,ts_usec,flags;text" line per record, with
-// its " KEY=VALUE" continuation lines). It is not under proc/: nothing in a real /proc has
+// Where a snapshot keeps it: ROOT/var/log/memmap-kmsg (kSnapshotKernelLog). `memmap snapshot`
+// writes the records it read from /dev/kmsg as dmesg lines ("[    1.560675] text"); the q35
+// test machine (tests/vm) saves the /dev/kmsg records exactly as read (one
+// "prio,seq,ts_usec,flags;text" line per record, with its " KEY=VALUE" continuation lines).
+// Both are read back, the form told by the first line. It is not under proc/: nothing in a real /proc has
 // that name, so a snapshot cannot be mistaken for a live tree, and var/log is where a log of
 // the machine belongs. `--root DIR` reads that file; a plain text log there (dmesg output)
 // is read as well, since the format is recognised from the first line.

@@ -67,6 +67,10 @@ struct DeviceStats {
   std::uint64_t map_failures = 0;
   std::uint64_t alloc_failures = 0;
   Lifetimes lifetimes;              // streaming map -> unmap
+
+  // Of the outstanding ones, those that are streaming maps (not coherent allocations).
+  std::uint64_t streaming_count() const { return outstanding_count - coherent_count; }
+  std::uint64_t streaming_bytes() const { return outstanding_bytes - coherent_bytes; }
 };
 
 enum class MappingKind : std::uint8_t { streaming, coherent };

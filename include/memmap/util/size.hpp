@@ -6,9 +6,14 @@
 #include <cstdint>
 #include <limits>
 #include <optional>
+#include <string>
 #include <string_view>
 
 namespace memmap::util {
+
+// A size with binary units as memmap prints it: exact where four digits do ("256B", "16M",
+// "1536K"), else one decimal ("1.5G").
+std::string size_text(std::uint64_t bytes);
 
 // The shift of a binary size suffix (K 10, M 20, G 30, T 40; either case), or -1.
 constexpr int
