@@ -37,34 +37,67 @@ decode_bridge_windows(const ConfigSpace& cfg, const SysfsResource* res,
     w.enabled = w.kernel == KernelWindow::assigned;
   };
 
-  // I/O window.
-  const auto io_base = cfg.u8(k_cfg_io_base);
-  const auto io_limit = cfg.u8(k_cfg_io_limit);
-  if (io_base && io_limit) {
-    const int type = *io_base & k_io_range_type_mask;
-    if (type != (*io_limit & k_io_range_type_mask) || (type != k_io_range_type_16 && type != k_io_range_type_32)) {
-      problems.push_back({DecodeProblem::io_window_range_types, k_cfg_io_base, *io_base, *io_limit});
-    } else {
-      BridgeWindow w;
-      w.kind = WindowKind::io;
-      w.bits = type == k_io_range_type_32 ? 32 : 16;
-      std::uint64_t base = static_cast<std::uint64_t>(*io_base & k_io_range_mask) << 8;
-      std::uint64_t limit = static_cast<std::uint64_t>(*io_limit & k_io_range_mask) << 8;
-      if (type == k_io_range_type_32) {
-        base |= static_cast<std::uint64_t>(cfg.u16(k_cfg_io_base_upper).value_or(0)) << 16;
-        limit |= static_cast<std::uint64_t>(cfg.u16(k_cfg_io_limit_upper).value_or(0)) << 16;
-        if (!cfg.present(k_cfg_io_base_upper, 4)) {
-          w.upper_unknown = true;
-          problems.push_back({DecodeProblem::io_window_upper_not_read, k_cfg_io_base_upper});
-        }
-      }
-      w.bus_start = base;
-      w.bus_end = limit | k_io_window_granule;
-      w.registers_zero = *io_base == 0 && *io_limit == 0;
-      apply_row(w, 0);
-      out.push_back(w);
+  // The I/O and prefetchable windows: a base/limit pair whose low bits say 16/32 (I/O) or
+  // 32/64 (prefetchable), with upper registers for the wide form (P2P 1.2 3.2.5.6, 3.2.5.9).
+  struct RangeRegs {
+    WindowKind kind;
+    std::size_t base, limit, base_upper, limit_upper;
+    int reg_bytes;           // 1 (I/O) or 2 (prefetchable)
+    int type_mask, type_narrow, type_wide;
+    int bits_narrow, bits_wide;
+    std::uint64_t range_mask;
+    int shift;               // the base/limit register's bits start at this address bit
+    int upper_shift;         // the upper registers' bits start here
+    int upper_bytes;         // 2 (I/O) or 4 (prefetchable)
+    std::uint64_t granule;
+    DecodeProblem bad_types, upper_not_read;
+    int row;                 // the kernel's bridge row
+  };
+  auto reg = [&cfg](std::size_t off, int bytes) -> std::optional<std::uint32_t> {
+    if (bytes == 1) {
+      return cfg.u8(off);
     }
-  }
+    if (bytes == 2) {
+      return cfg.u16(off);
+    }
+    return cfg.u32(off);
+  };
+  auto range_window = [&](const RangeRegs& r) -> bool {
+    const auto base = reg(r.base, r.reg_bytes);
+    const auto limit = reg(r.limit, r.reg_bytes);
+    if (!base || !limit) {
+      return false;
+    }
+    const int type = static_cast<int>(*base) & r.type_mask;
+    if (type != (static_cast<int>(*limit) & r.type_mask) || (type != r.type_narrow && type != r.type_wide)) {
+      problems.push_back({r.bad_types, static_cast<std::uint16_t>(r.base), *base, *limit});
+      return true;
+    }
+    BridgeWindow w;
+    w.kind = r.kind;
+    w.bits = type == r.type_wide ? r.bits_wide : r.bits_narrow;
+    std::uint64_t lo = static_cast<std::uint64_t>(*base & r.range_mask) << r.shift;
+    std::uint64_t hi = static_cast<std::uint64_t>(*limit & r.range_mask) << r.shift;
+    if (type == r.type_wide) {
+      lo |= static_cast<std::uint64_t>(reg(r.base_upper, r.upper_bytes).value_or(0)) << r.upper_shift;
+      hi |= static_cast<std::uint64_t>(reg(r.limit_upper, r.upper_bytes).value_or(0)) << r.upper_shift;
+      if (!cfg.present(r.base_upper, static_cast<std::size_t>(2 * r.upper_bytes))) {
+        w.upper_unknown = true;
+        problems.push_back({r.upper_not_read, static_cast<std::uint16_t>(r.base_upper)});
+      }
+    }
+    w.bus_start = lo;
+    w.bus_end = hi | r.granule;
+    w.registers_zero = *base == 0 && *limit == 0;
+    apply_row(w, r.row);
+    out.push_back(w);
+    return true;
+  };
+  const bool io_read = range_window({WindowKind::io, k_cfg_io_base, k_cfg_io_limit, k_cfg_io_base_upper,
+                                     k_cfg_io_limit_upper, 1, k_io_range_type_mask, k_io_range_type_16,
+                                     k_io_range_type_32, 16, 32, k_io_range_mask, 8, 16, 2,
+                                     k_io_window_granule, DecodeProblem::io_window_range_types,
+                                     DecodeProblem::io_window_upper_not_read, 0});
 
   // Memory window (always 32-bit).
   const auto mem_base = cfg.u16(k_cfg_memory_base);
@@ -85,37 +118,14 @@ decode_bridge_windows(const ConfigSpace& cfg, const SysfsResource* res,
     }
   }
 
-  // Prefetchable window (32- or 64-bit).
-  const auto pref_base = cfg.u16(k_cfg_pref_base);
-  const auto pref_limit = cfg.u16(k_cfg_pref_limit);
-  if (pref_base && pref_limit) {
-    const int type = *pref_base & k_memory_range_type_mask;
-    if (type != (*pref_limit & k_memory_range_type_mask) || (type != k_pref_range_type_32 && type != k_pref_range_type_64)) {
-      problems.push_back({DecodeProblem::pref_window_range_types, k_cfg_pref_base, *pref_base, *pref_limit});
-    } else {
-      BridgeWindow w;
-      w.kind = WindowKind::prefetchable;
-      w.bits = type == k_pref_range_type_64 ? 64 : 32;
-      std::uint64_t base = static_cast<std::uint64_t>(*pref_base & k_memory_range_mask) << 16;
-      std::uint64_t limit = static_cast<std::uint64_t>(*pref_limit & k_memory_range_mask) << 16;
-      if (type == k_pref_range_type_64) {
-        base |= static_cast<std::uint64_t>(cfg.u32(k_cfg_pref_base_upper).value_or(0)) << 32;
-        limit |= static_cast<std::uint64_t>(cfg.u32(k_cfg_pref_limit_upper).value_or(0)) << 32;
-        if (!cfg.present(k_cfg_pref_base_upper, 8)) {
-          w.upper_unknown = true;
-          problems.push_back({DecodeProblem::pref_window_upper_not_read, k_cfg_pref_base_upper});
-        }
-      }
-      w.bus_start = base;
-      w.bus_end = limit | k_memory_window_granule;
-      w.registers_zero = *pref_base == 0 && *pref_limit == 0;
-      apply_row(w, 2);
-      out.push_back(w);
-    }
-  }
+  const bool pref_read = range_window(
+    {WindowKind::prefetchable, k_cfg_pref_base, k_cfg_pref_limit, k_cfg_pref_base_upper,
+     k_cfg_pref_limit_upper, 2, k_memory_range_type_mask, k_pref_range_type_32, k_pref_range_type_64,
+     32, 64, k_memory_range_mask, 16, 32, 4, k_memory_window_granule,
+     DecodeProblem::pref_window_range_types, DecodeProblem::pref_window_upper_not_read, 2});
 
   // No config bytes at all (a sleeping function): the kernel's rows are all there is.
-  if (!io_base && !mem_base && !pref_base && res && res->bridge) {
+  if (!io_read && !mem_base && !pref_read && res && res->bridge) {
     const std::array<WindowKind, 3> kinds{WindowKind::io, WindowKind::mem, WindowKind::prefetchable};
     for (int i = 0; i < 3; ++i) {
       const ResourceRow* row = res->bridge_window(i);

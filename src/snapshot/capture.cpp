@@ -392,7 +392,7 @@ private:
   }
 
   // The kernel log (why a BAR got no address): a --root snapshot's copy as it is; live,
-  // /dev/kmsg read without consuming it, kept as dmesg lines (source/kernel_log.hpp).
+  // /dev/kmsg read without consuming it, its records as read (source/kernel_log.hpp).
   void kernel_log()
   {
     const std::string rel(source::kSnapshotKernelLog);
@@ -407,7 +407,7 @@ private:
       m_result.unreadable.push_back({rel, r.unavailable->what + ": " + r.unavailable->reason});
       return;
     }
-    m_to.file(rel, r.log->text);
+    m_to.file(rel, r.log->raw);
     if (r.log->lost != 0) {
       m_result.incomplete.push_back(
         {rel, fmt::format("{} records were overwritten while reading", r.log->lost)});

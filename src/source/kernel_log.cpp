@@ -211,6 +211,10 @@ read_kmsg(const std::string& device, std::size_t limit)
     std::size_t count = 0;
     log.text += kmsg_to_text(chunk, &count);
     log.records += count;
+    log.raw.append(chunk);
+    if (log.raw.empty() || log.raw.back() != '\n') {
+      log.raw += '\n';  // one record per read(), each ends its line
+    }
     if (bytes >= limit) {
       log.truncated = true;
       break;

@@ -40,7 +40,7 @@ grep -q "source pci unavailable: " "$tmp/out" || fail "empty root: sources not r
 "$memmap" --root "$tmp/empty" --json audit 2>/dev/null | python3 -c '
 import json,sys; d=json.load(sys.stdin)
 assert d["nothing_checked"] is True, d
-assert [s["name"] for s in d["sources"]]==["iomem","ioports","pci","iommu"], d["sources"]
+assert [s["name"] for s in d["sources"]]==["iomem","ioports","pci","klog","iommu"], d["sources"]
 assert all(not s["read"] and s["why"] for s in d["sources"]), d["sources"]' || fail "empty root: json sources"
 "$memmap" --iomem $bad audit --check bar-overlap >/dev/null 2>&1; [ $? = 3 ] || fail "--check of a check whose source is missing: want exit 3"
 "$memmap" --iomem $bad audit --check iomem-overlap --skip iomem-overlap >/dev/null 2>"$tmp/err"; [ $? = 2 ] || fail "--check X --skip X: want exit 2"
@@ -52,5 +52,7 @@ grep -q -- "--require pci: not read" "$tmp/err" || fail "--require: no message: 
 "$memmap" --root $q35 --json audit 2>/dev/null | python3 -c '
 import json,sys; d=json.load(sys.stdin)
 assert d["nothing_checked"] is False
-assert all(s["read"] and s["from"] for s in d["sources"]), d["sources"]' || fail "q35: json sources"
+assert all(s["read"] and s["from"] for s in d["sources"] if s["name"] != "klog"), d["sources"]
+klog = [s for s in d["sources"] if s["name"] == "klog"]
+assert klog and not klog[0]["read"] and "memmap-kmsg" in klog[0]["why"], klog' || fail "q35: json sources"
 echo PASS

@@ -3,6 +3,7 @@
 #include <memmap/analyze/audit.hpp>
 #include <memmap/iommu/groups.hpp>
 #include <memmap/pci/device.hpp>
+#include <memmap/pci/kernel_log.hpp>
 #include <memmap/pci/loader.hpp>
 
 #include <fmt/format.h>
@@ -288,4 +289,56 @@ TEST_CASE("bar-not-claimed: an assigned BAR no line claims, decode on, off or un
     REQUIRE(f.size() == 1);
     CHECK(*f[0].subject.bdf == "0000:00:03.0");
   }
+}
+
+TEST_CASE("kernel-log checks: the kernel's view now outranks an old failure", "[audit][klog]")
+{
+  // One function whose BAR 1 failed and was placed by a later pass, whose BAR 3 failed and
+  // still has no address, and a claim conflict with a boot framebuffer.
+  const auto log = pci::parse_kernel_log(
+    "[    0.2] pci 0000:01:00.0: BAR 1 [mem size 0x10000000 64bit pref]: can't assign; no space\n"
+    "[    0.2] pci 0000:01:00.0: BAR 1 [mem size 0x10000000 64bit pref]: failed to assign\n"
+    "[    0.3] pci 0000:01:00.0: BAR 1 [mem 0xd0000000-0xdfffffff 64bit pref]: assigned\n"
+    "[    0.2] pci 0000:01:00.0: BAR 3 [mem size 0x02000000 64bit pref]: can't assign; no space\n"
+    "[    0.1] pci 0000:01:00.0: BAR 0 [mem 0xe0000000-0xe0ffffff]: can't claim; address "
+    "conflict with BOOTFB [mem 0xe0000000-0xe07e8fff]\n");
+  pci::PciModel model;
+  pci::Device d;
+  d.bdf = "0000:01:00.0";
+  pci::Bar b1;
+  b1.index = 1;
+  b1.bits = 64;
+  b1.cpu_address = 0xd0000000;
+  b1.size = 0x10000000;
+  pci::Bar b3;
+  b3.index = 3;
+  b3.bits = 64;
+  b3.unassigned = true;
+  d.bars = {b1, b3};
+  model.devices.push_back(d);
+  analyze::AuditSources src;
+  src.pci = &model;
+  src.klog = &log;
+  src.klog_display = "boot.log";
+  const auto res = analyze::run_audit(
+    src, {"bar-assign-failed", "bar-claim-conflict", "realloc-advised", "bridge-window-short"}, {});
+  CHECK(res.checks_skipped.empty());
+  std::vector<std::string> got;
+  for (const auto& f : res.findings) {
+    got.push_back(f.id + " " + f.subject.bdf.value_or("?") + " "
+                  + (f.subject.bar ? std::to_string(*f.subject.bar) : std::string("-")));
+  }
+  // BAR 1 has an address in sysfs now: not failed. No realloc line, no window failure.
+  CHECK(got == std::vector<std::string>{"bar-assign-failed 0000:01:00.0 3",
+                                        "bar-claim-conflict 0000:01:00.0 0"});
+  REQUIRE(res.findings.size() == 2);
+  CHECK(res.findings[0].evidence.front() == "boot.log:4: [    0.2] pci 0000:01:00.0: BAR 3 [mem "
+                                            "size 0x02000000 64bit pref]: can't assign; no space");
+  CHECK(res.findings[1].hint.find("initcall_blacklist=sysfb_init") != std::string::npos);
+  // Without the log the same checks are skipped and say why.
+  analyze::AuditSources none;
+  none.pci = &model;
+  const auto skipped = analyze::run_audit(none, {"bar-assign-failed", "realloc-advised"}, {});
+  REQUIRE(skipped.checks_skipped.size() == 2);
+  CHECK(skipped.checks_skipped[0].second == "needs the kernel log");
 }

@@ -121,12 +121,15 @@ TEST_CASE("load_audit_model: files only, the rest is said once and not read", "[
   CHECK(am.src.ioports == nullptr);  // live root beside a file: never this machine's
   CHECK(am.src.pci == nullptr);
   CHECK(am.src.iommu == nullptr);
-  REQUIRE(am.src.status.size() == 4);
+  CHECK(am.src.klog == nullptr);     // nor this machine's kernel log
+  REQUIRE(am.src.status.size() == 5);
   CHECK(am.src.status[0].name == "iomem");
   CHECK(am.src.status[0].read);
-  for (std::size_t i = 1; i < 4; ++i) {
+  for (std::size_t i = 1; i < 5; ++i) {
     CHECK_FALSE(am.src.status[i].read);
     CHECK_FALSE(am.src.status[i].detail.empty());
   }
-  CHECK(notices.size() == 3);
+  CHECK(am.src.status[3].name == "klog");
+  CHECK(am.src.status[3].detail.find("--dmesg FILE") != std::string::npos);
+  CHECK(notices.size() == 4);
 }

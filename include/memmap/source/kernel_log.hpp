@@ -3,11 +3,10 @@
 // The kernel log as a source: live /dev/kmsg, a saved log file, or a snapshot's copy.
 // Reading only; what the messages mean is pci/kernel_log.hpp's business.
 //
-// Where a snapshot keeps it: ROOT/var/log/memmap-kmsg (kSnapshotKernelLog). `memmap snapshot`
-// writes the records it read from /dev/kmsg as dmesg lines ("[    1.560675] text"); the q35
-// test machine (tests/vm) saves the /dev/kmsg records exactly as read (one
-// "prio,seq,ts_usec,flags;text" line per record, with its " KEY=VALUE" continuation lines).
-// Both are read back, the form told by the first line. It is not under proc/: nothing in a real /proc has
+// Where a snapshot keeps it: ROOT/var/log/memmap-kmsg (kSnapshotKernelLog), holding the
+// /dev/kmsg records exactly as read (one "prio,seq,ts_usec,flags;text" line per record, with
+// its " KEY=VALUE" continuation lines), as `memmap snapshot` and the q35 test machine
+// (tests/vm) save them. It is not under proc/: nothing in a real /proc has
 // that name, so a snapshot cannot be mistaken for a live tree, and var/log is where a log of
 // the machine belongs. `--root DIR` reads that file; a plain text log there (dmesg output)
 // is read as well, since the format is recognised from the first line.
@@ -53,6 +52,7 @@ struct KernelLog {
   // One message per line, in log order. kmsg records become dmesg lines
   // ("[    0.214242] text"); a text log is kept as it was (CRLF and all: the parser copes).
   std::string text;
+  std::string raw;             // read_kmsg: the records as read (what a snapshot saves)
   std::string display;         // "/dev/kmsg", "FILE", "DIR/var/log/memmap-kmsg"
   bool from_kmsg = false;      // records (live or saved) rather than a text log
   std::size_t records = 0;     // kmsg records read
